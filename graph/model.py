@@ -38,7 +38,7 @@ class NodeRecord:
     """One entity. ``id`` is a CURIE (``NCBIGene:2069``, ``UBERON:0002048``, ``metakg:...``).
 
     ``properties`` holds category-specific values as sorted ``(name, value)`` pairs, with names
-    from :data:`graph.vocab.MKG_TERMS` (for example ``("stepOrder", 4)``).
+    from :data:`graph.vocab.MKG_TERMS` (for example ``("order", 4)``).
     """
 
     id: str

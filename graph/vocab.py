@@ -44,7 +44,8 @@ MKG_TERMS = frozenset(
         "has_barrier",
         # properties of nodes
         "symbol",
-        "stepOrder",
+        "fullName",
+        "order",
         "scheme",
         "capillaryBedRole",
         "venousDrainage",

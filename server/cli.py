@@ -1,0 +1,208 @@
+"""The ``metakg`` command line: build, validate, stats, show."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import click
+
+from graph import shacl, stats
+from graph.rdf import OxigraphSink
+from graph.sinks import write_all
+from graph.store import KnowledgeStore, StoreError, write_store
+from ingest.curated import default_data_dir
+from ingest.pipeline import KnowledgeBase, assemble, plan_sources
+from ingest.problems import MetakgError, ValidationFailed
+from queries import lookup
+from server.settings import SettingError, describe_settings, load_settings
+
+
+def version() -> str:
+    try:
+        return metadata.version("metakg")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def _progress(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"metakg: error: {message}", err=True)
+    sys.exit(code)
+
+
+def _store_path(option: Path | None) -> Path:
+    if option is not None:
+        return option
+    try:
+        return load_settings()["store"]
+    except SettingError as exc:
+        _fail(str(exc), 2)
+        raise  # unreachable
+
+
+def _load(paths: Sequence[Path]) -> KnowledgeBase:
+    """Plan and assemble: the curated sources plus ``paths`` (the curated directory once)."""
+    data = default_data_dir().resolve()
+    extra = [p for p in paths if Path(p).resolve() != data]
+    curated = len(extra) == len(paths) or any(Path(p).resolve() == data for p in paths)
+    sources = plan_sources(extra, curated=curated)
+    _progress("reading " + ", ".join(s.display for s in sources) + " ...")
+    return assemble(sources)
+
+
+def _report_problems(error: ValidationFailed) -> None:
+    errors = [p for p in error.problems if p.level.value == "error"]
+    for problem in error.problems:
+        click.echo(str(problem), err=True)
+    click.echo(f"{len(errors)} error(s) found.", err=True)
+
+
+@click.group(
+    epilog="Settings come from environment variables:\n\n" + describe_settings(),
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(version(), prog_name="metakg")
+def main() -> None:
+    """metakg: a metastasis knowledge graph (Nguyen, Bos & Massagué 2009 and its references)."""
+
+
+@main.command()
+@click.option("--store", type=click.Path(path_type=Path), help="Store directory (default: METAKG_STORE or the per-user data directory).")
+@click.option("--source", "sources", multiple=True, type=click.Path(path_type=Path), help="Extra source file or directory; repeat for several.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def build(store: Path | None, sources: tuple[Path, ...], as_json: bool) -> None:
+    """Rebuild the store from the curated sources plus any --source files.
+
+    The build is atomic: on any problem nothing is written and the previous store stays as it
+    was; every problem is listed with file, line and field.
+    """
+    target = _store_path(store)
+    started = time.perf_counter()
+    try:
+        kb = _load(sources)
+        for warning in kb.warnings:
+            click.echo(str(warning), err=True)
+        _progress(
+            f"read {len(kb.nodes)} nodes and {len(kb.edges)} associations; "
+            "writing and validating (SHACL, projection parity) ..."
+        )
+        report = write_store(
+            target,
+            kb.nodes,
+            kb.edges,
+            kb.hierarchy,
+            sources=[
+                {"name": s.display, "ingestor": s.ingestor.name, "sha256": s.digest()}
+                for s in kb.sources
+            ],
+            version=version(),
+        )
+    except ValidationFailed as exc:
+        _report_problems(exc)
+        _fail(f"build failed; the store at {target} was not changed")
+    except MetakgError as exc:
+        _fail(f"{exc}; the store at {target} was not changed")
+    elapsed = time.perf_counter() - started
+    if as_json:
+        click.echo(json.dumps({"store": str(target), **report.summary}, indent=2))
+        return
+    click.echo(f"Built {target} in {elapsed:.1f} s\n")
+    click.echo(render_summary(report.summary))
+
+
+@main.command(name="stats")
+@click.option("--store", type=click.Path(path_type=Path), help="Store directory.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def stats_command(store: Path | None, as_json: bool) -> None:
+    """Counts of the built store: nodes by category, edges by predicate, assertions by confidence."""
+    path = _store_path(store)
+    try:
+        summary = stats.from_rdf(KnowledgeStore(path).rdf)
+    except StoreError as exc:
+        _fail(str(exc))
+    if as_json:
+        click.echo(json.dumps({"store": str(path), **summary}, indent=2))
+    else:
+        click.echo(f"Store: {path}\n")
+        click.echo(render_summary(summary))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(paths: tuple[Path, ...]) -> None:
+    """Check source files (with the curated sources they refer to) without building.
+
+    Runs every ingestor check, resolves every name, and validates the resulting RDF against
+    the SHACL shapes.
+    """
+    try:
+        kb = _load(paths)
+    except ValidationFailed as exc:
+        _report_problems(exc)
+        _fail("validation failed")
+    for warning in kb.warnings:
+        click.echo(str(warning), err=True)
+    sink = write_all(OxigraphSink(), kb.nodes, kb.edges, kb.hierarchy)
+    violations = shacl.check(sink.store)  # type: ignore[attr-defined]
+    for violation in violations:
+        click.echo(f"SHACL: {violation}", err=True)
+    if violations:
+        _fail(f"{len(violations)} SHACL violation(s)")
+    click.echo(
+        f"OK: {len(kb.nodes)} nodes, {len(kb.edges)} associations, "
+        f"{len(kb.hierarchy)} hierarchy edges; SHACL conforms."
+    )
+
+
+@main.command()
+@click.argument("name")
+@click.option("--store", type=click.Path(path_type=Path), help="Store directory.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def show(name: str, store: Path | None, as_json: bool) -> None:
+    """Show an entity (symbol, alias, CURIE or label) and every assertion about it."""
+    try:
+        graph = KnowledgeStore(_store_path(store)).graph
+    except StoreError as exc:
+        _fail(str(exc))
+    index = lookup.name_index(graph)
+    found = index.resolve(name)
+    if found.node_id is None:
+        if found.ambiguous:
+            choices = ", ".join(f"{c} ({graph.nodes[c]['label']})" for c in found.candidates)
+            _fail(f"'{name}' is ambiguous: it could be {choices}; use one of these identifiers")
+        hint = index.suggest(name)
+        _fail(f"nothing is called '{name}'" + (f"; did you mean {', '.join(hint)}?" if hint else ""))
+    entity = lookup.describe(graph, found.node_id)  # type: ignore[arg-type]
+    if as_json:
+        click.echo(json.dumps(entity, indent=2, ensure_ascii=False))
+    else:
+        click.echo(lookup.render_text(entity))
+
+
+def render_summary(summary: dict[str, Any]) -> str:
+    lines = ["Nodes by category:"]
+    lines += [f"  {k.replace('_', ' '):<22}{v:>6}" for k, v in summary["nodes"].items() if v]
+    lines.append("Edges by predicate:")
+    lines += [f"  {k:<26}{v:>6}" for k, v in summary["edges"].items() if v]
+    lines.append(f"Associations: {summary['associations']}")
+    lines.append(
+        "Assertions by confidence: "
+        + ", ".join(f"{k} {v}" for k, v in summary["confidence"].items())
+    )
+    retracted = summary["associations_resting_only_on_retracted"]
+    if retracted:
+        lines.append(f"Resting only on a retracted paper: {retracted}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
