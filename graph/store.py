@@ -115,6 +115,9 @@ def write_store(
     nodes, edges, hierarchy = list(nodes), list(edges), list(hierarchy)
     with writer_lock(target):
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)
         try:
             manifest = _write(staging, nodes, edges, hierarchy, sources=sources, version=version)
             _swap(staging, target)

@@ -18,7 +18,8 @@ from graph.sinks import write_all
 from graph.store import KnowledgeStore, StoreError, write_store
 from ingest.curated import default_data_dir
 from ingest.pipeline import KnowledgeBase, assemble, plan_sources
-from ingest.problems import MetakgError, ValidationFailed
+from ingest.problems import MetakgError, Problems, ValidationFailed
+from ingest.references import generate_references_tsv
 from queries import lookup
 from server.settings import SettingError, describe_settings, load_settings
 
@@ -186,6 +187,25 @@ def show(name: str, store: Path | None, as_json: bool) -> None:
         click.echo(json.dumps(entity, indent=2, ensure_ascii=False))
     else:
         click.echo(lookup.render_text(entity))
+
+
+@main.command()
+@click.argument("page", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--ids", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Verified identifiers to merge (reference_ids.tsv).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of standard output.")
+def references(page: Path, ids: Path | None, output: Path | None) -> None:
+    """Parse a numbered, Nature-style reference list into the references.tsv format."""
+    problems = Problems()
+    text = generate_references_tsv(page, ids, problems)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems.errors:
+        _fail(f"{len(problems.errors)} problem(s); nothing written")
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        _progress(f"wrote {output}")
 
 
 def render_summary(summary: dict[str, Any]) -> str:
