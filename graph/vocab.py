@@ -13,6 +13,7 @@ Base IRIs (documented in README.md):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 
@@ -215,7 +216,8 @@ class _KeyedEnum(Enum):
         for member in cls:
             if member.value == key:
                 return member
-        raise KeyError(_unknown(cls.__name__, key, [m.value for m in cls]))
+        words = re.sub(r"(?<!^)(?=[A-Z])", " ", cls.__name__).lower()
+        raise KeyError(_unknown(words, key, [m.value for m in cls]))
 
 
 class Confidence(_KeyedEnum):

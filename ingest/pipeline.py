@@ -319,8 +319,8 @@ class _Merger:
             actual = index.category(other.node_id).key.replace("_", " ")
             self.problems.add(
                 *where, "wrong-category",
-                f"'{name}' is a {actual} ({other.node_id}), but the {field} of "
-                f"{edge.predicate.key} must be a {what}",
+                f"'{name}' is {_a(actual)} ({other.node_id}), but the {field} of "
+                f"{edge.predicate.key} must be {_a(what)}",
             )
             return None
         hint = index.suggest(name, categories)
@@ -328,11 +328,17 @@ class _Merger:
             f"unknown-{categories[0].key.replace('_', '-')}" if len(categories) == 1
             else "unknown-entity"
         )
-        fix = (
-            "add it to genes.tsv, or pass NCBI's gene_info with --source to resolve it"
-            if code == "unknown-gene"
-            else "use an id, label or alias from the curated tables"
+        known = sorted(
+            n.id.rsplit("/", 1)[1] if n.id.startswith("metakg:") else n.label
+            for n in self.nodes.values()
+            if n.category in categories
         )
+        if code == "unknown-gene":
+            fix = "add it to genes.tsv, or pass NCBI's gene_info with --source to resolve it"
+        elif 0 < len(known) <= 30:
+            fix = f"expected one of: {', '.join(known)}"
+        else:
+            fix = "use an id, label or alias from the curated tables"
         self.problems.add(
             *where, code,
             f"'{name}' is not a known {what}"
@@ -376,6 +382,10 @@ def _normalise_publication(ref: str) -> str:
     if prefix == "doi":
         local = local.casefold()
     return f"{prefix}:{local}"
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
 
 
 def _category_words(categories: Iterable[Category]) -> str:

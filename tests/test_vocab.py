@@ -57,7 +57,7 @@ def test_unknown_names_are_errors() -> None:
         mkg_term("colour")
     with pytest.raises(KeyError, match="unknown predicate 'causes'; expected one of: has_class"):
         Predicate.from_key("causes")
-    with pytest.raises(KeyError, match="unknown Confidence 'certain'"):
+    with pytest.raises(KeyError, match="unknown confidence 'certain'"):
         Confidence.from_key("certain")
     assert EvidenceType.from_key("xenograft") is EvidenceType.XENOGRAFT
 
