@@ -103,6 +103,10 @@ class NameIndex:
                 for node_id in tier.get(key, ())
                 if allowed is None or self._category[node_id] in allowed
             )
+            if len(found) > 1:
+                # A paper titled "Lung cancer" should not hide the disease of that name.
+                entities = [i for i in found if self._category[i] is not Category.PUBLICATION]
+                found = entities if len(entities) == 1 else found
             if len(found) == 1:
                 return Resolution(name, found[0], tuple(found))
             if found:

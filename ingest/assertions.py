@@ -47,14 +47,15 @@ _PUBLICATION_CURIE = re.compile(
 
 
 def _sniff(path: Path) -> bool:
-    """Any table file: registered last, this is the fallback for .tsv/.csv sources, so a
-    table with a misspelt header is read as assertions and its header problems reported."""
+    """Any table file: as the fallback for .tsv/.csv sources, a table with a misspelt header
+    is read as assertions and its header problems are reported."""
     return path.is_file() and path.suffix.lower() in (".tsv", ".csv", ".tab")
 
 
 @register(
     "assertions",
     sniff=_sniff,
+    fallback=True,
     description="A table of associations (subject, predicate, object, references, confidence, "
     "note ...), tab- or comma-separated; see docs/sources.md.",
 )

@@ -32,22 +32,33 @@ class IngestorSpec:
     sniff: SniffFunc
     role: str
     description: str
+    fallback: bool = False
 
 
 _REGISTRY: dict[str, IngestorSpec] = {}
 
 
 def register(
-    name: str, *, sniff: SniffFunc, role: str = "content", description: str = ""
+    name: str,
+    *,
+    sniff: SniffFunc,
+    role: str = "content",
+    description: str = "",
+    fallback: bool = False,
 ) -> Callable[[IngestFunc], IngestFunc]:
-    """Decorator: register an ingestor under ``name``. Built-ins register the same way."""
+    """Decorator: register an ingestor under ``name``. Built-ins register the same way.
+
+    A ``fallback`` ingestor is tried only after every other sniffer has declined.
+    """
     if role not in ("content", "dictionary"):
         raise ValueError(f"role must be 'content' or 'dictionary', not {role!r}")
 
     def decorate(func: IngestFunc) -> IngestFunc:
         if name in _REGISTRY:
             raise ValueError(f"an ingestor named {name!r} is already registered")
-        _REGISTRY[name] = IngestorSpec(name, func, sniff, role, description or (func.__doc__ or ""))
+        _REGISTRY[name] = IngestorSpec(
+            name, func, sniff, role, description or (func.__doc__ or ""), fallback
+        )
         return func
 
     return decorate
@@ -69,9 +80,9 @@ def names() -> list[str]:
 
 
 def detect(path: Path) -> IngestorSpec | None:
-    """The first registered ingestor whose sniffer accepts ``path`` (in registration order)."""
+    """The first ingestor whose sniffer accepts ``path``: in registration order, fallbacks last."""
     _load_builtins()
-    for spec in _REGISTRY.values():
+    for spec in sorted(_REGISTRY.values(), key=lambda s: s.fallback):
         try:
             if spec.sniff(path):
                 return spec
@@ -82,5 +93,10 @@ def detect(path: Path) -> IngestorSpec | None:
 
 def _load_builtins() -> None:
     # Importing the modules runs their @register decorators; the order sets sniffing priority.
-    from ingest import curated, disease_ontology, gene_info, references  # noqa: F401, I001
-    from ingest import assertions  # noqa: F401  (last: the fallback for any table)
+    from ingest import (  # noqa: F401
+        assertions,
+        curated,
+        disease_ontology,
+        gene_info,
+        references,
+    )

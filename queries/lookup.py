@@ -167,3 +167,17 @@ def render_text(entity: dict[str, Any]) -> str:
                 labels = ", ".join(b["label"] for b in hierarchy[name])
                 lines.append(f"{name.capitalize()}: {labels}")
     return "\n".join(lines)
+
+
+def subtypes(graph: nx.MultiDiGraph, node_id: str) -> set[str]:
+    """Every entity below ``node_id`` in the hierarchy (``rdfs:subClassOf``), transitively,
+    so that a question about lung cancer also covers lung adenocarcinoma."""
+    found: set[str] = set()
+    stack = [node_id]
+    while stack:
+        current = stack.pop()
+        for child, _, data in graph.in_edges(current, data=True):
+            if data["predicate"] == SUBCLASS_PREDICATE and child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
