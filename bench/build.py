@@ -42,7 +42,9 @@ store_module.shacl.check = timed_check
 sources = [Path(p) for p in json.loads(sys.argv[2])]
 kb = assemble(plan_sources(sources))
 t1 = time.perf_counter()
-report = write_store(Path(sys.argv[1]), kb.nodes, kb.edges, kb.hierarchy, sources=[], version="bench")
+report = write_store(
+    Path(sys.argv[1]), kb.nodes, kb.edges, kb.hierarchy, sources=[], version="bench"
+)
 t2 = time.perf_counter()
 print(json.dumps({
     "ingest_s": t1 - t0, "write_validate_s": t2 - t1, "shacl_s": shacl_time[0],
@@ -91,7 +93,10 @@ def main() -> None:
     else:
         print(f"(skipping curated+ncbi+do: {SHARED} not found)")
     print(f"metakg build benchmark, median of {args.repeat} run(s), each in a fresh process\n")
-    header = f"{'scenario':<18}{'nodes':>7}{'assoc':>7}{'ingest s':>10}{'write+validate s':>18}{'of it SHACL s':>15}{'total s':>9}{'peak RSS MB':>13}"
+    header = (
+        f"{'scenario':<18}{'nodes':>7}{'assoc':>7}{'ingest s':>10}{'write+validate s':>18}"
+        f"{'of it SHACL s':>15}{'total s':>9}{'peak RSS MB':>13}"
+    )
     print(header)
     print("-" * len(header))
     with tempfile.TemporaryDirectory() as tmp:
@@ -101,7 +106,8 @@ def main() -> None:
             last = results[-1]
             print(
                 f"{name:<18}{last['nodes']:>7}{last['associations']:>7}"
-                f"{median_of(results, 'ingest_s'):>10.2f}{median_of(results, 'write_validate_s'):>18.2f}"
+                f"{median_of(results, 'ingest_s'):>10.2f}"
+                f"{median_of(results, 'write_validate_s'):>18.2f}"
                 f"{median_of(results, 'shacl_s'):>15.2f}"
                 f"{median_of(results, 'total_s'):>9.2f}{median_of(results, 'peak_rss_mb'):>13.0f}"
             )

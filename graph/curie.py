@@ -28,7 +28,7 @@ EXTRA_PREFIXES = {
 
 @cache
 def converter() -> curies.Converter:
-    text = (resources.files("biolink_model") / "prefixmaps" / "biolink-model-prefix-map.json")
+    text = resources.files("biolink_model") / "prefixmaps" / "biolink-model-prefix-map.json"
     prefix_map: dict[str, str] = json.loads(text.read_text(encoding="utf-8"))
     prefix_map.pop("icd11.foundation", None)  # shares its URI prefix with icd11
     prefix_map.update(EXTRA_PREFIXES)

@@ -113,7 +113,9 @@ class NameIndex:
                 return Resolution(name, None, tuple(found))
         return Resolution(name, None, ())
 
-    def suggest(self, name: str, categories: Iterable[Category] | None = None, limit: int = 3) -> list[str]:
+    def suggest(
+        self, name: str, categories: Iterable[Category] | None = None, limit: int = 3
+    ) -> list[str]:
         """Close names of the right category, for 'did you mean' hints."""
         import difflib
 

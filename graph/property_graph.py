@@ -102,7 +102,10 @@ def save(graph: nx.MultiDiGraph, path: Path) -> None:
         "format": FORMAT,
         "nodes": [{"id": n, **graph.nodes[n]} for n in sorted(graph.nodes)],
         "edges": sorted(
-            ({"key": k, "source": u, "target": v, **d} for u, v, k, d in graph.edges(keys=True, data=True)),
+            (
+                {"key": k, "source": u, "target": v, **d}
+                for u, v, k, d in graph.edges(keys=True, data=True)
+            ),
             key=lambda e: e["key"],
         ),
     }
@@ -113,7 +116,9 @@ def save(graph: nx.MultiDiGraph, path: Path) -> None:
 def load(path: Path) -> nx.MultiDiGraph:
     document = json.loads(path.read_text(encoding="utf-8"))
     if document.get("format") != FORMAT:
-        raise ValueError(f"{path} is not a metakg property graph (format {document.get('format')!r})")
+        raise ValueError(
+            f"{path} is not a metakg property graph (format {document.get('format')!r})"
+        )
     graph = nx.MultiDiGraph()
     for node in document["nodes"]:
         attrs = dict(node)

@@ -84,7 +84,9 @@ def create_sink(name: str, **options: Any) -> Sink:
     try:
         factory = _SINKS[name]
     except KeyError:
-        raise KeyError(f"unknown sink {name!r}; registered sinks: {', '.join(sorted(_SINKS))}") from None
+        raise KeyError(
+            f"unknown sink {name!r}; registered sinks: {', '.join(sorted(_SINKS))}"
+        ) from None
     return factory(**options)
 
 

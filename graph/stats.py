@@ -80,8 +80,12 @@ def from_rdf(store: ox.Store) -> dict[str, Any]:
         nodes,
         edges,
         confidence,
-        ordered_steps=_count_q(q, "SELECT (COUNT(?s) AS ?c) WHERE { ?s a mkg:CascadeStep ; mkg:order ?o }", prefixes),
-        references=_count_q(q, "SELECT (COUNT(?r) AS ?c) WHERE { ?r mkg:referenceNumber ?n }", prefixes),
+        ordered_steps=_count_q(
+            q, "SELECT (COUNT(?s) AS ?c) WHERE { ?s a mkg:CascadeStep ; mkg:order ?o }", prefixes
+        ),
+        references=_count_q(
+            q, "SELECT (COUNT(?r) AS ?c) WHERE { ?r mkg:referenceNumber ?n }", prefixes
+        ),
         unreferenced=_count_q(
             q,
             "SELECT (COUNT(?a) AS ?c) WHERE { ?a a rdf:Statement "
@@ -110,7 +114,9 @@ def from_graph(graph: nx.MultiDiGraph) -> dict[str, Any]:
         edges,
         Counter(d["confidence"] for d in associations),
         ordered_steps=sum(
-            1 for _, d in graph.nodes(data=True) if d["category"] == "cascade_step" and d.get("order")
+            1
+            for _, d in graph.nodes(data=True)
+            if d["category"] == "cascade_step" and d.get("order")
         ),
         references=sum(1 for _, d in graph.nodes(data=True) if d.get("referenceNumber")),
         unreferenced=sum(1 for d in associations if not d["references"]),

@@ -144,50 +144,103 @@ class Predicate(Enum):
     """Association predicates, with domain and range checked at validation time."""
 
     HAS_CLASS = PredicateSpec(
-        "has_class", BIOLINK + "member_of", "biolink:member_of",
-        GENE_LIKE, (Category.GENE_CLASS,), "class", "has metastasis gene class",
+        "has_class",
+        BIOLINK + "member_of",
+        "biolink:member_of",
+        GENE_LIKE,
+        (Category.GENE_CLASS,),
+        "class",
+        "has metastasis gene class",
     )
     ACTS_AT_STEP = PredicateSpec(
-        "acts_at_step", MKG + "acts_at_step", "biolink:actively_involved_in",
-        GENE_LIKE, (Category.CASCADE_STEP,), "step", "acts at cascade step",
+        "acts_at_step",
+        MKG + "acts_at_step",
+        "biolink:actively_involved_in",
+        GENE_LIKE,
+        (Category.CASCADE_STEP,),
+        "step",
+        "acts at cascade step",
     )
     MEDIATES_METASTASIS_TO = PredicateSpec(
-        "mediates_metastasis_to", MKG + "mediates_metastasis_to", "biolink:related_to",
-        GENE_LIKE, (Category.ORGAN,), "organ", "mediates metastasis to",
+        "mediates_metastasis_to",
+        MKG + "mediates_metastasis_to",
+        "biolink:related_to",
+        GENE_LIKE,
+        (Category.ORGAN,),
+        "organ",
+        "mediates metastasis to",
     )
     CONTRIBUTES_TO = PredicateSpec(
-        "contributes_to", BIOLINK + "contributes_to", "biolink:contributes_to",
-        GENE_LIKE, (Category.CANCER_TYPE,), "cancer_type", "contributes to metastasis of",
+        "contributes_to",
+        BIOLINK + "contributes_to",
+        "biolink:contributes_to",
+        GENE_LIKE,
+        (Category.CANCER_TYPE,),
+        "cancer_type",
+        "contributes to metastasis of",
     )
     PARTICIPATES_IN = PredicateSpec(
-        "participates_in", BIOLINK + "participates_in", "biolink:participates_in",
-        GENE_LIKE, (Category.PATHWAY,), "pathway", "participates in",
+        "participates_in",
+        BIOLINK + "participates_in",
+        "biolink:participates_in",
+        GENE_LIKE,
+        (Category.PATHWAY,),
+        "pathway",
+        "participates in",
     )
     REGULATES = PredicateSpec(
-        "regulates", BIOLINK + "regulates", "biolink:regulates",
-        GENE_LIKE, GENE_LIKE, "regulation", "regulates",
+        "regulates",
+        BIOLINK + "regulates",
+        "biolink:regulates",
+        GENE_LIKE,
+        GENE_LIKE,
+        "regulation",
+        "regulates",
     )
     INTERACTS_WITH = PredicateSpec(
-        "interacts_with", BIOLINK + "physically_interacts_with",
+        "interacts_with",
+        BIOLINK + "physically_interacts_with",
         "biolink:physically_interacts_with",
-        GENE_LIKE, GENE_LIKE, "regulation", "physically interacts with",
+        GENE_LIKE,
+        GENE_LIKE,
+        "regulation",
+        "physically interacts with",
     )
     METASTASIZES_TO = PredicateSpec(
-        "metastasizes_to", MKG + "metastasizes_to", "biolink:disease_has_location",
-        (Category.CANCER_TYPE,), (Category.ORGAN,), "site", "metastasizes to",
+        "metastasizes_to",
+        MKG + "metastasizes_to",
+        "biolink:disease_has_location",
+        (Category.CANCER_TYPE,),
+        (Category.ORGAN,),
+        "site",
+        "metastasizes to",
     )
     FIRST_CAPILLARY_BED = PredicateSpec(
-        "first_capillary_bed", MKG + "first_capillary_bed", "biolink:related_to",
-        (Category.CANCER_TYPE,), (Category.ORGAN,), "circulation",
+        "first_capillary_bed",
+        MKG + "first_capillary_bed",
+        "biolink:related_to",
+        (Category.CANCER_TYPE,),
+        (Category.ORGAN,),
+        "circulation",
         "first capillary bed met by cells leaving the primary",
     )
     HAS_LATENCY_CLASS = PredicateSpec(
-        "has_latency_class", MKG + "has_latency_class", "biolink:has_attribute",
-        (Category.CANCER_TYPE,), (Category.LATENCY_CLASS,), "latency", "has latency class",
+        "has_latency_class",
+        MKG + "has_latency_class",
+        "biolink:has_attribute",
+        (Category.CANCER_TYPE,),
+        (Category.LATENCY_CLASS,),
+        "latency",
+        "has latency class",
     )
     HAS_BARRIER = PredicateSpec(
-        "has_barrier", MKG + "has_barrier", "biolink:has_attribute",
-        (Category.ORGAN,), (Category.BARRIER_TYPE,), "barrier", "has vascular barrier",
+        "has_barrier",
+        MKG + "has_barrier",
+        "biolink:has_attribute",
+        (Category.ORGAN,),
+        (Category.BARRIER_TYPE,),
+        "barrier",
+        "has vascular barrier",
     )
 
     @property

@@ -59,7 +59,9 @@ def _sniff(path: Path) -> bool:
     description="A table of associations (subject, predicate, object, references, confidence, "
     "note ...), tab- or comma-separated; see docs/sources.md.",
 )
-def read_assertions(path: Path, problems: Problems, *, origin: str | None = None) -> Iterator[Record]:
+def read_assertions(
+    path: Path, problems: Problems, *, origin: str | None = None
+) -> Iterator[Record]:
     """Yield one :class:`EdgeRecord` per valid row of ``path``."""
     origin = origin or f"file:{path.name}"
     seen: dict[tuple[str, ...], int] = {}
@@ -70,7 +72,10 @@ def read_assertions(path: Path, problems: Problems, *, origin: str | None = None
         key = tuple(part.casefold() for part in edge.key)
         if key in seen:
             problems.add(
-                str(path), row.line, "subject", "duplicate-key",
+                str(path),
+                row.line,
+                "subject",
+                "duplicate-key",
                 f"the same assertion ({edge.subject} {edge.predicate.key} {edge.object}, same "
                 f"qualifiers) is already on line {seen[key]}; merge the two rows into one",
             )
@@ -87,42 +92,58 @@ def parse_row(path: Path, row: Row, problems: Problems, *, origin: str) -> EdgeR
     def need(name: str) -> str:
         value = row.get(name)
         if not value:
-            problems.add(file, row.line, name, "missing-value", f"'{name}' is empty; it is required")
+            problems.add(
+                file, row.line, name, "missing-value", f"'{name}' is empty; it is required"
+            )
         return value
 
     subject, obj, note = need("subject"), need("object"), need("note")
     predicate = _enum(Predicate, need("predicate"), file, row, "predicate", problems)
     confidence = _enum(Confidence, need("confidence"), file, row, "confidence", problems)
-    direction = _enum(Direction, row.get("direction") or "promotes", file, row, "direction", problems)
+    direction = _enum(
+        Direction, row.get("direction") or "promotes", file, row, "direction", problems
+    )
     organism = (
         _enum(Organism, row.get("organism"), file, row, "organism", problems)
         if row.get("organism")
         else None
     )
     knowledge_level = _enum(
-        KnowledgeLevel, row.get("knowledge_level") or "knowledge_assertion",
-        file, row, "knowledge_level", problems,
+        KnowledgeLevel,
+        row.get("knowledge_level") or "knowledge_assertion",
+        file,
+        row,
+        "knowledge_level",
+        problems,
     )
     agent_type = _enum(
         AgentType, row.get("agent_type") or "manual_agent", file, row, "agent_type", problems
     )
     evidence = tuple(
-        e for e in (
+        e
+        for e in (
             _enum(EvidenceType, value, file, row, "evidence_type", problems)
             for value in row.multi("evidence_type")
-        ) if e is not None
+        )
+        if e is not None
     )
     references = row.multi("references")
     if not references and row.get("references") == "":
         problems.add(
-            file, row.line, "references", "missing-value",
+            file,
+            row.line,
+            "references",
+            "missing-value",
             "'references' is empty; cite at least one review reference number (1-119) or a "
             "publication CURIE such as PMID:17420468",
         )
     for ref in references:
         if not (_REF_NUMBER.match(ref) or _PUBLICATION_CURIE.match(ref)):
             problems.add(
-                file, row.line, "references", "bad-reference",
+                file,
+                row.line,
+                "references",
+                "bad-reference",
                 f"'{ref}' is not a reference: expected a review reference number (1-119) or a "
                 "publication CURIE (PMID:123, PMCID:PMC123, doi:10.1000/xyz)",
             )
@@ -169,9 +190,11 @@ def _frequency(value: str, file: str, row: Row, problems: Problems) -> float | N
         number = -1.0
     if not 0.0 <= number <= 1.0:
         problems.add(
-            file, row.line, "frequency", "bad-frequency",
+            file,
+            row.line,
+            "frequency",
+            "bad-frequency",
             f"'{value}' is not a share between 0 and 1; write 85% as 0.85",
         )
         return None
     return number
-

@@ -42,7 +42,10 @@ class _Curie:
             return None
         if not self.pattern.match(value):
             problems.add(
-                file, row.line, field, "bad-curie",
+                file,
+                row.line,
+                field,
+                "bad-curie",
                 f"'{value}' is not a valid {self.prefix} CURIE; expected the form {self.example} "
                 "(leave the cell empty if the identifier is not verified)",
             )
@@ -80,7 +83,10 @@ class _Table:
         folded = value.casefold()
         if folded in self.seen:
             self.problems.add(
-                self.file, row.line, self.key, "duplicate-key",
+                self.file,
+                row.line,
+                self.key,
+                "duplicate-key",
                 f"'{value}' is already defined on line {self.seen[folded]}; "
                 f"each {self.key} must be unique",
             )
@@ -92,17 +98,25 @@ class _Table:
         value = self.unique(row)
         if value and not _SLUG.match(value):
             self.problems.add(
-                self.file, row.line, self.key, "bad-id",
+                self.file,
+                row.line,
+                self.key,
+                "bad-id",
                 f"'{value}' is not a valid short id: use lower-case letters, digits and _",
             )
             return None
         return value
 
-    def choice(self, row: Row, name: str, choices: tuple[str, ...], default: str = "") -> str | None:
+    def choice(
+        self, row: Row, name: str, choices: tuple[str, ...], default: str = ""
+    ) -> str | None:
         value = row.get(name) or default
         if value not in choices:
             self.problems.add(
-                self.file, row.line, name, "bad-value",
+                self.file,
+                row.line,
+                name,
+                "bad-value",
                 f"'{value}' is not allowed in '{name}'; expected one of: {', '.join(choices)}",
             )
             return None
@@ -116,7 +130,10 @@ class _Table:
             return None
         if not value.isdigit() or int(value) < 1:
             self.problems.add(
-                self.file, row.line, name, "bad-value",
+                self.file,
+                row.line,
+                name,
+                "bad-value",
                 f"'{value}' is not a positive whole number",
             )
             return None
@@ -135,8 +152,10 @@ def read_genes(path: Path, problems: Problems) -> Iterator[Record]:
         taxon = table.choice(row, "taxon", tuple(_TAXA))
         hgnc = HGNC.check(row.get("hgnc"), table.file, row, "hgnc", problems)
         ncbi = NCBIGENE.check(row.get("ncbigene"), table.file, row, "ncbigene", problems)
-        if not (symbol and kind and taxon) or (row.get("hgnc") and not hgnc) or (
-            row.get("ncbigene") and not ncbi
+        if (
+            not (symbol and kind and taxon)
+            or (row.get("hgnc") and not hgnc)
+            or (row.get("ncbigene") and not ncbi)
         ):
             continue
         node_id = ncbi or hgnc or f"metakg:gene/{symbol}"
@@ -224,7 +243,10 @@ def read_cascade_steps(path: Path, problems: Problems) -> Iterator[Record]:
     numbers = sorted(n for n, _ in orders)
     if numbers != list(range(1, len(numbers) + 1)):
         problems.add(
-            str(path), max(line for _, line in orders), "order", "bad-order",
+            str(path),
+            max(line for _, line in orders),
+            "order",
+            "bad-order",
             f"ordered steps must be numbered 1 to {len(numbers)} once each; found "
             f"{', '.join(map(str, numbers))}",
         )
@@ -280,7 +302,10 @@ def read_cancer_types(path: Path, problems: Problems) -> Iterator[Record]:
     for child, parent, row in parents:
         if parent not in ids:
             problems.add(
-                table.file, row.line, "parent", "unknown-parent",
+                table.file,
+                row.line,
+                "parent",
+                "unknown-parent",
                 f"parent '{parent}' is not an id in this file; expected one of: "
                 f"{', '.join(sorted(ids))}",
             )

@@ -203,14 +203,20 @@ def _read_header(
         if count == 0:
             ok = False
             problems.add(
-                file, number, column, "missing-column",
+                file,
+                number,
+                column,
+                "missing-column",
                 f"the header has no column '{column}'; a Disease Ontology report has the "
                 f"columns: {', '.join(COLUMNS)}",
             )
         elif count > 1:
             ok = False
             problems.add(
-                file, number, column, "duplicate-column",
+                file,
+                number,
+                column,
+                "duplicate-column",
                 f"column '{column}' appears more than once in the header",
             )
         else:
@@ -231,7 +237,10 @@ def _read_row(
     width = header.width
     if len(cells) > width and any(cells[width:]):
         problems.add(
-            file, number, "", "bad-row",
+            file,
+            number,
+            "",
+            "bad-row",
             f"{len(cells)} cells but the header has {width} columns; check for a stray "
             "separator or an unbalanced double quote in this row",
         )
@@ -243,7 +252,10 @@ def _read_row(
     known = terms.labels.get(term)
     if known is not None and known != label:
         problems.add(
-            file, number, "label", "conflicting-value",
+            file,
+            number,
+            "label",
+            "conflicting-value",
             f"{term} is labelled {label!r} here but {known!r} on an earlier row; "
             "a term has one label",
         )
@@ -266,14 +278,20 @@ def _valid_term(file: str, number: int, term: str, label: str, problems: Problem
         return False
     if not is_doid(term):
         problems.add(
-            file, number, "id", "bad-curie",
+            file,
+            number,
+            "id",
+            "bad-curie",
             f"{term!r} is not a Disease Ontology id; expected 'DOID:' followed by digits "
             "(for example DOID:1324)",
         )
         return False
     if not label:
         problems.add(
-            file, number, "label", "missing-value",
+            file,
+            number,
+            "label",
+            "missing-value",
             f"{term} has no label; every term needs one (it is how parents are named)",
         )
         return False
@@ -286,7 +304,10 @@ def _remember_parent(
     earlier = refs.setdefault((ref.child, ref.parent), ref)
     if earlier is not ref:
         problems.add(
-            file, ref.line, "subClassOf", "duplicate-row",
+            file,
+            ref.line,
+            "subClassOf",
+            "duplicate-row",
             f"{ref.child} already has the parent {ref.parent!r} at line {earlier.line}",
             Level.WARNING,
         )
@@ -315,7 +336,10 @@ def _resolve_parents(
 
 def _report_self_parent(file: str, ref: _ParentRef, problems: Problems) -> None:
     problems.add(
-        file, ref.line, "subClassOf", "self-parent",
+        file,
+        ref.line,
+        "subClassOf",
+        "self-parent",
         f"{ref.child} is given as its own parent; the edge is skipped",
         Level.WARNING,
     )
@@ -334,14 +358,20 @@ def _report_unresolved(
     count = f"{len(skipped)} subClassOf edge(s) skipped"
     if candidates:
         problems.add(
-            file, first.line, "subClassOf", "ambiguous-parent",
+            file,
+            first.line,
+            "subClassOf",
+            "ambiguous-parent",
             f"parent label {parent!r}{also} is the label of several terms "
             f"({', '.join(sorted(candidates))}); {count}. Give the parent's DOID instead",
             Level.WARNING,
         )
     else:
         problems.add(
-            file, first.line, "subClassOf", "unknown-parent",
+            file,
+            first.line,
+            "subClassOf",
+            "unknown-parent",
             f"parent {parent!r}{also} is not the label (or id) of any term in this file; "
             f"{count}. Nothing to fix if it is the ontology's root (DO's 'disease' is not "
             "listed as a term); otherwise correct the parent's label",

@@ -198,14 +198,20 @@ def ingest_gene_info(path: Path, problems: Problems) -> Iterator[Record]:
         yield node
     if other_taxa:
         problems.add(
-            file, 0, "tax_id", "other-taxon",
+            file,
+            0,
+            "tax_id",
+            "other-taxon",
             f"kept only {taxon} (the first row's organism); skipped "
             + ", ".join(f"{n} row(s) of {t}" for t, n in sorted(other_taxa.items())),
             Level.WARNING,
         )
     if number == 0 and not any(problem.file == file for problem in problems):
         problems.add(
-            file, 0, "", "empty-file",
+            file,
+            0,
+            "",
+            "empty-file",
             "the file is empty; expected a gene_info header line starting with "
             "'#Format: tax_id GeneID' or '#tax_id<TAB>GeneID'",
         )
@@ -215,7 +221,10 @@ def _read_header(file: str, number: int, text: str, problems: Problems) -> _Colu
     names = parse_header(text)
     if names is None:
         problems.add(
-            file, number, "", "missing-column",
+            file,
+            number,
+            "",
+            "missing-column",
             "the first line is not a gene_info header; expected '#Format: tax_id GeneID "
             "Symbol ...' or '#tax_id<TAB>GeneID<TAB>Symbol...' (download the file again "
             "from https://ftp.ncbi.nlm.nih.gov/gene/DATA/GENE_INFO/)",
@@ -224,7 +233,10 @@ def _read_header(file: str, number: int, text: str, problems: Problems) -> _Colu
     missing = [name for name in REQUIRED_COLUMNS if name not in names]
     for name in missing:
         problems.add(
-            file, number, name, "missing-column",
+            file,
+            number,
+            name,
+            "missing-column",
             f"the header has no column '{name}'; a gene_info header needs: "
             f"{', '.join(REQUIRED_COLUMNS)}",
         )
@@ -242,7 +254,10 @@ def _row_to_node(
     cells = text.split("\t")
     if len(cells) != columns.width:
         problems.add(
-            file, number, "", "bad-row",
+            file,
+            number,
+            "",
+            "bad-row",
             f"{len(cells)} tab-separated cells but the header has {columns.width} columns; "
             "the row is cut short or has a stray tab",
         )
@@ -257,7 +272,10 @@ def _row_to_node(
         return None
     if gene_id in seen:
         problems.add(
-            file, number, "GeneID", "duplicate-key",
+            file,
+            number,
+            "GeneID",
+            "duplicate-key",
             f"GeneID {gene_id} already appears at line {seen[gene_id]}; keep one of the rows",
         )
         return None
@@ -277,7 +295,10 @@ def _checked_number(
     if value.isascii() and value.isdigit():
         return str(int(value))
     problems.add(
-        file, number, name, "bad-id",
+        file,
+        number,
+        name,
+        "bad-id",
         f"{name} {value!r} is not a number; {name} must be digits only (for example 1490)",
     )
     return None
@@ -357,7 +378,10 @@ def _raw_lines(path: Path, problems: Problems) -> Iterator[tuple[int, bytes]]:
                 yield number, raw
     except (OSError, EOFError, zlib.error) as exc:
         problems.add(
-            str(path), number + 1, "", "unreadable-file",
+            str(path),
+            number + 1,
+            "",
+            "unreadable-file",
             f"the file could not be read past line {number}: {exc}; if it is gzip-compressed, "
             "download it again (it may be truncated)",
         )
@@ -389,7 +413,10 @@ def _report_encoding(
         else ""
     )
     problems.add(
-        file, number, "", "bad-encoding",
+        file,
+        number,
+        "",
+        "bad-encoding",
         f"byte 0x{raw[exc.start]:02x} at line {number}, column {exc.start + 1} is not valid "
         f"UTF-8; save the file as UTF-8{stop}",
     )

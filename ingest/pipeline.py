@@ -36,11 +36,15 @@ class Source:
     def digest(self) -> str:
         """SHA-256 over the file, or over a directory's tables in name order."""
         sha = hashlib.sha256()
-        files = sorted(p for p in self.path.rglob("*") if p.is_file()) if self.path.is_dir() else [
-            self.path
-        ]
+        files = (
+            sorted(p for p in self.path.rglob("*") if p.is_file())
+            if self.path.is_dir()
+            else [self.path]
+        )
         for file in files:
-            sha.update(file.relative_to(self.path).as_posix().encode() if self.path.is_dir() else b"")
+            sha.update(
+                file.relative_to(self.path).as_posix().encode() if self.path.is_dir() else b""
+            )
             sha.update(file.read_bytes())
         return sha.hexdigest()
 
@@ -71,7 +75,10 @@ def plan_sources(extra: Sequence[Path | str] = (), *, curated: bool = True) -> l
         spec = registry.detect(path)
         if spec is None:
             problems.add(
-                str(path), 0, "", "unknown-source",
+                str(path),
+                0,
+                "",
+                "unknown-source",
                 "no ingestor recognises this file; expected a directory laid out like "
                 "ingest/data, an assertions table (.tsv/.csv with subject, predicate, object "
                 "columns), NCBI gene_info, a Disease Ontology report, or a numbered reference "
@@ -135,7 +142,10 @@ class _Merger:
         first = self.nodes.get(node.id)
         if first is not None:
             self.problems.add(
-                node.source.file, node.source.line, "id", "duplicate-node",
+                node.source.file,
+                node.source.line,
+                "id",
+                "duplicate-node",
                 f"{node.id} ({node.label}) is already defined at {first.source}; "
                 "define each entity once",
             )
@@ -166,7 +176,10 @@ class _Merger:
             match_hgnc = next((x for x in match.xrefs if x.startswith("HGNC:")), None)
             if hgnc and match_hgnc and hgnc != match_hgnc:
                 self.problems.add(
-                    node.source.file, node.source.line, "hgnc", "identifier-conflict",
+                    node.source.file,
+                    node.source.line,
+                    "hgnc",
+                    "identifier-conflict",
                     f"{node.symbol} has {hgnc} here but {match.id} carries {match_hgnc} in "
                     f"{match.source}; correct the identifier that is wrong",
                 )
@@ -223,7 +236,10 @@ class _Merger:
             first = seen_ids.get(resolved.id)
             if first is not None:
                 self.problems.add(
-                    edge.source.file, edge.source.line, "subject", "duplicate-key",
+                    edge.source.file,
+                    edge.source.line,
+                    "subject",
+                    "duplicate-key",
                     f"the same assertion is already made at {first.source}; keep one row",
                 )
                 continue
@@ -236,7 +252,10 @@ class _Merger:
             s.casefold() for s in node.synonyms
         }:
             self.problems.add(
-                node.source.file, node.source.line, "label", "label-mismatch",
+                node.source.file,
+                node.source.line,
+                "label",
+                "label-mismatch",
                 f"{node.id} is '{term.label}' in {term.source} but '{node.label}' here; "
                 "check the identifier",
                 Level.WARNING,
@@ -309,7 +328,8 @@ class _Merger:
         where = (edge.source.file, edge.source.line, field)
         if found.ambiguous:
             self.problems.add(
-                *where, "ambiguous-name",
+                *where,
+                "ambiguous-name",
                 f"'{name}' could be any of {', '.join(found.candidates)}; use one of these "
                 "identifiers instead",
             )
@@ -318,15 +338,21 @@ class _Merger:
         if other.node_id is not None:
             actual = index.category(other.node_id).key.replace("_", " ")
             self.problems.add(
-                *where, "wrong-category",
+                *where,
+                "wrong-category",
                 f"'{name}' is {_a(actual)} ({other.node_id}), but the {field} of "
                 f"{edge.predicate.key} must be {_a(what)}",
             )
             return None
         hint = index.suggest(name, categories)
-        code = "unknown-gene" if set(categories) <= set(GENE_LIKE) else (
-            f"unknown-{categories[0].key.replace('_', '-')}" if len(categories) == 1
-            else "unknown-entity"
+        code = (
+            "unknown-gene"
+            if set(categories) <= set(GENE_LIKE)
+            else (
+                f"unknown-{categories[0].key.replace('_', '-')}"
+                if len(categories) == 1
+                else "unknown-entity"
+            )
         )
         known = sorted(
             n.id.rsplit("/", 1)[1] if n.id.startswith("metakg:") else n.label
@@ -340,7 +366,8 @@ class _Merger:
         else:
             fix = "use an id, label or alias from the curated tables"
         self.problems.add(
-            *where, code,
+            *where,
+            code,
             f"'{name}' is not a known {what}"
             + (f" (did you mean {', '.join(hint)}?)" if hint else "")
             + f"; {fix}",
@@ -359,7 +386,8 @@ class _Merger:
                 ]
                 top = max(numbers, default=0)
                 self.problems.add(
-                    *where, "unknown-reference",
+                    *where,
+                    "unknown-reference",
                     f"reference {ref} is not in the review's reference list (1-{top}); "
                     "cite an existing number or a publication CURIE such as PMID:17420468",
                 )
@@ -397,7 +425,7 @@ def _category_words(categories: Iterable[Category]) -> str:
 
 def _display(location: SourceLocation, prefix: str, display: str) -> SourceLocation:
     if location.file.startswith(prefix) and prefix != display:
-        return replace(location, file=display + location.file[len(prefix):])
+        return replace(location, file=display + location.file[len(prefix) :])
     return location
 
 
@@ -408,7 +436,7 @@ def _relabel_problems(problems: Problems, sources: Sequence[Source]) -> list[Pro
         for source in sources:
             prefix = str(source.path)
             if file.startswith(prefix) and prefix != source.display:
-                file = source.display + file[len(prefix):]
+                file = source.display + file[len(prefix) :]
                 break
         out.append(replace(problem, file=file))
     return out

@@ -135,7 +135,10 @@ def parse_reference_list(text: str, *, file: str, problems: Problems) -> list[Re
     if not entries:
         heading = _first_heading(lines)
         problems.add(
-            file, heading or 0, "", "no-references",
+            file,
+            heading or 0,
+            "",
+            "no-references",
             "no numbered reference list found; expected a line 'References' followed by "
             "entries such as '  1. Surname, I. Title. Journal 12, 34–56 (2006).', or a file "
             "holding only such entries",
@@ -211,7 +214,10 @@ def _check_numbering(entries: Sequence[_Entry], file: str, problems: Problems) -
         number = entry.number
         if number in first_line:
             problems.add(
-                file, entry.line, "number", "reference-numbering",
+                file,
+                entry.line,
+                "number",
+                "reference-numbering",
                 f"reference number {number} is used twice (first on line "
                 f"{first_line[number]}); expected each number once: give this entry the "
                 "next free number or delete it",
@@ -219,14 +225,20 @@ def _check_numbering(entries: Sequence[_Entry], file: str, problems: Problems) -
             continue
         if number > expected and not present & set(range(expected, number)):
             problems.add(
-                file, entry.line, "number", "reference-numbering",
+                file,
+                entry.line,
+                "number",
+                "reference-numbering",
                 f"reference {_span(expected, number - 1)} missing before {number}; expected "
                 "the list numbered 1, 2, 3 ... without gaps: add the missing entries or "
                 "renumber",
             )
         elif number != expected:
             problems.add(
-                file, entry.line, "number", "reference-numbering",
+                file,
+                entry.line,
+                "number",
+                "reference-numbering",
                 f"reference {number} is out of sequence: expected {expected} here; put the "
                 "entries in numerical order",
             )
@@ -245,7 +257,10 @@ def _parse_entry_or_report(entry: _Entry, file: str, problems: Problems) -> Refe
         return parse_entry(entry.text, number=entry.number, source=SourceLocation(file, entry.line))
     except _EntryError as error:
         problems.add(
-            file, entry.line, error.part, "bad-reference",
+            file,
+            entry.line,
+            error.part,
+            "bad-reference",
             f"reference {entry.number}: {error}",
         )
         return None
@@ -367,7 +382,7 @@ def _split_title_journal(body: str) -> tuple[str, str]:
     name follows (capitalised words such as 'Proc. Natl Acad. Sci. USA')."""
     for match in _TITLE_END.finditer(body):
         title = body[: match.start()]
-        journal = body[match.end():].strip()
+        journal = body[match.end() :].strip()
         if title.strip(" .") and _looks_like_journal(journal):
             return _clean_title(title), journal
     raise _EntryError(
@@ -389,7 +404,7 @@ def _split_web_body(body: str) -> tuple[str, str]:
             f"no title found before the web address in '{_clip(body)}'; expected "
             "'Title [online] http://... (year)'",
         )
-    return _clean_title(title), body[mark.start():].strip()
+    return _clean_title(title), body[mark.start() :].strip()
 
 
 def _looks_like_journal(text: str) -> bool:
@@ -576,7 +591,10 @@ def merge_identifiers(
             continue
         if number not in by_number:
             problems.add(
-                file, row.line, "number", "unknown-reference",
+                file,
+                row.line,
+                "number",
+                "unknown-reference",
                 f"reference number {number} is not in the reference list; expected one of "
                 f"{_number_range(by_number)}: correct the number or delete the row",
             )
@@ -596,7 +614,10 @@ def _apply(
             continue
         if old and old != new:
             problems.add(
-                file, row.line, name, "conflicting-identifier",
+                file,
+                row.line,
+                name,
+                "conflicting-identifier",
                 f"reference {ref.number} already has {name} '{old}' but this row gives "
                 f"'{new}'; expected one value: keep only the verified one",
             )
@@ -622,7 +643,10 @@ def _number(row: Row, file: str, problems: Problems, seen: dict[int, int]) -> in
     value = row.get("number")
     if not _NUMBER_CELL.fullmatch(value) or int(value) < 1:
         problems.add(
-            file, row.line, "number", "bad-number",
+            file,
+            row.line,
+            "number",
+            "bad-number",
             f"'{value}' is not a reference number; expected a positive whole number such as "
             "12 (the entry's number in the review's list)",
         )
@@ -630,7 +654,10 @@ def _number(row: Row, file: str, problems: Problems, seen: dict[int, int]) -> in
     number = int(value)
     if number in seen:
         problems.add(
-            file, row.line, "number", "duplicate-key",
+            file,
+            row.line,
+            "number",
+            "duplicate-key",
             f"reference number {number} is already on line {seen[number]}; expected each number "
             "once: merge the two rows or correct the number",
         )
@@ -643,7 +670,10 @@ def _year(row: Row, file: str, problems: Problems) -> int | None:
     value = row.get("year")
     if not _YEAR_CELL.fullmatch(value):
         problems.add(
-            file, row.line, "year", "bad-year",
+            file,
+            row.line,
+            "year",
+            "bad-year",
             f"'{value}' is not a year; expected four digits such as 2006",
         )
         return None
@@ -654,7 +684,10 @@ def _required_text(row: Row, name: str, file: str, problems: Problems) -> str | 
     value = row.get(name)
     if not value:
         problems.add(
-            file, row.line, name, "missing-value",
+            file,
+            row.line,
+            name,
+            "missing-value",
             f"the '{name}' cell is empty; expected the reference's {name}: fill it in",
         )
         return None
@@ -665,7 +698,10 @@ def _boolean(row: Row, name: str, file: str, problems: Problems) -> bool:
     value = row.get(name)
     if value.lower() not in _BOOLEANS:
         problems.add(
-            file, row.line, name, "bad-boolean",
+            file,
+            row.line,
+            name,
+            "bad-boolean",
             f"'{value}' is not a yes/no value; expected 'yes' or 'no': write one of them in the "
             f"'{name}' column",
         )
@@ -677,22 +713,34 @@ def _identifiers(row: Row, file: str, problems: Problems) -> dict[str, object]:
     """doi, pmid, pmcid, retracted and retraction_note of a row (bad ones reported, None)."""
     return {
         "doi": _pattern_cell(
-            row, "doi", _DOI, "bad-doi",
+            row,
+            "doi",
+            _DOI,
+            "bad-doi",
             "expected a bare DOI such as 10.1038/nature06487 (without 'doi:' or "
             "'https://doi.org/'), or an empty cell",
-            file, problems,
+            file,
+            problems,
         ),
         "pmid": _pattern_cell(
-            row, "pmid", _PMID, "bad-pmid",
+            row,
+            "pmid",
+            _PMID,
+            "bad-pmid",
             "expected a PubMed id of digits only, such as 17420468 (without 'PMID:'), or an "
             "empty cell",
-            file, problems,
+            file,
+            problems,
         ),
         "pmcid": _pattern_cell(
-            row, "pmcid", _PMCID, "bad-pmcid",
+            row,
+            "pmcid",
+            _PMCID,
+            "bad-pmcid",
             "expected 'PMC' followed by digits, such as PMC1871856 (without 'PMCID:'), or an "
             "empty cell",
-            file, problems,
+            file,
+            problems,
         ),
         "retracted": _boolean(row, "retracted", file, problems),
         "retraction_note": row.get("retraction_note"),
@@ -783,7 +831,9 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
     )
     parser.add_argument("page", type=Path, help="a .txt file: the article page or the list")
     parser.add_argument(
-        "--ids", type=Path, default=None,
+        "--ids",
+        type=Path,
+        default=None,
         help="hand-verified identifiers (reference_ids.tsv) to add",
     )
     parser.add_argument(

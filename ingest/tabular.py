@@ -48,7 +48,10 @@ def read_lines(path: Path, problems: Problems) -> list[str] | None:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         problems.add(
-            str(path), line, "", "bad-encoding",
+            str(path),
+            line,
+            "",
+            "bad-encoding",
             f"byte 0x{raw[exc.start]:02x} at line {line} is not valid UTF-8; "
             "save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8' or 'Unicode text')",
         )
@@ -78,7 +81,10 @@ def read_table(
     ]
     if not numbered:
         problems.add(
-            str(path), 0, "", "empty-file",
+            str(path),
+            0,
+            "",
+            "empty-file",
             f"no header row; expected the columns: {', '.join(required)}",
         )
         return
@@ -91,17 +97,26 @@ def read_table(
     duplicated = sorted({name for name in header if header.count(name) > 1})
     for name in missing:
         problems.add(
-            str(path), header_line, name, "missing-column",
+            str(path),
+            header_line,
+            name,
+            "missing-column",
             f"the header has no column '{name}'; required columns are: {', '.join(required)}",
         )
     for name in unknown:
         problems.add(
-            str(path), header_line, name, "unknown-column",
+            str(path),
+            header_line,
+            name,
+            "unknown-column",
             f"unknown column '{name}'; allowed columns are: {', '.join(known)}",
         )
     for name in duplicated:
         problems.add(
-            str(path), header_line, name, "duplicate-column",
+            str(path),
+            header_line,
+            name,
+            "duplicate-column",
             f"column '{name}' appears more than once in the header",
         )
     if missing or unknown or duplicated:
@@ -110,7 +125,10 @@ def read_table(
         cells = _split(text, delimiter)
         if len(cells) > len(header):
             problems.add(
-                str(path), number, "", "too-many-cells",
+                str(path),
+                number,
+                "",
+                "too-many-cells",
                 f"{len(cells)} cells but the header has {len(header)} columns; "
                 f"check for a stray {'comma' if delimiter == ',' else 'tab'} in this row",
             )

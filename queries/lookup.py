@@ -49,7 +49,9 @@ def name_index(graph: nx.MultiDiGraph) -> NameIndex:
     return index
 
 
-def find(graph: nx.MultiDiGraph, name: str, categories: Iterable[Category] | None = None) -> Resolution:
+def find(
+    graph: nx.MultiDiGraph, name: str, categories: Iterable[Category] | None = None
+) -> Resolution:
     """Resolve a symbol, alias, label or CURIE to one node id (see graph/names.py)."""
     return name_index(graph).resolve(name, categories)
 

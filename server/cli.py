@@ -77,8 +77,18 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--store", type=click.Path(path_type=Path), help="Store directory (default: METAKG_STORE or the per-user data directory).")
-@click.option("--source", "sources", multiple=True, type=click.Path(path_type=Path), help="Extra source file or directory; repeat for several.")
+@click.option(
+    "--store",
+    type=click.Path(path_type=Path),
+    help="Store directory (default: METAKG_STORE or the per-user data directory).",
+)
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Extra source file or directory; repeat for several.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def build(store: Path | None, sources: tuple[Path, ...], as_json: bool) -> None:
     """Rebuild the store from the curated sources plus any --source files.
@@ -124,7 +134,7 @@ def build(store: Path | None, sources: tuple[Path, ...], as_json: bool) -> None:
 @click.option("--store", type=click.Path(path_type=Path), help="Store directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def stats_command(store: Path | None, as_json: bool) -> None:
-    """Counts of the built store: nodes by category, edges by predicate, assertions by confidence."""
+    """Counts of the built store: nodes, edges by predicate, assertions by confidence."""
     path = _store_path(store)
     try:
         summary = stats.from_rdf(KnowledgeStore(path).rdf)
@@ -181,7 +191,9 @@ def show(name: str, store: Path | None, as_json: bool) -> None:
             choices = ", ".join(f"{c} ({graph.nodes[c]['label']})" for c in found.candidates)
             _fail(f"'{name}' is ambiguous: it could be {choices}; use one of these identifiers")
         hint = index.suggest(name)
-        _fail(f"nothing is called '{name}'" + (f"; did you mean {', '.join(hint)}?" if hint else ""))
+        _fail(
+            f"nothing is called '{name}'" + (f"; did you mean {', '.join(hint)}?" if hint else "")
+        )
     entity = lookup.describe(graph, found.node_id)  # type: ignore[arg-type]
     if as_json:
         click.echo(json.dumps(entity, indent=2, ensure_ascii=False))
@@ -191,8 +203,17 @@ def show(name: str, store: Path | None, as_json: bool) -> None:
 
 @main.command()
 @click.argument("page", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--ids", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Verified identifiers to merge (reference_ids.tsv).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of standard output.")
+@click.option(
+    "--ids",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Verified identifiers to merge (reference_ids.tsv).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here instead of standard output.",
+)
 def references(page: Path, ids: Path | None, output: Path | None) -> None:
     """Parse a numbered, Nature-style reference list into the references.tsv format."""
     problems = Problems()

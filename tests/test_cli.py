@@ -146,7 +146,9 @@ def test_references_command_regenerates_the_table(runner: CliRunner, tmp_path: P
     from ingest.curated import default_data_dir
 
     data = default_data_dir()
-    result = runner.invoke(main, ["references", str(page), "--ids", str(data / "reference_ids.tsv")])
+    result = runner.invoke(
+        main, ["references", str(page), "--ids", str(data / "reference_ids.tsv")]
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout == (data / "references.tsv").read_text(encoding="utf-8")
 

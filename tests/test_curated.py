@@ -37,7 +37,9 @@ def test_every_assertion_has_evidence_fields(kb: KnowledgeBase) -> None:
     for edge in kb.edges:
         assert edge.references, edge.source
         assert len(edge.note) >= 20, f"{edge.source}: the note is too short to explain anything"
-        assert all(r.startswith(("metakg:ref/", "PMID:", "doi:", "PMCID:")) for r in edge.references)
+        assert all(
+            r.startswith(("metakg:ref/", "PMID:", "doi:", "PMCID:")) for r in edge.references
+        )
 
 
 def test_steps_are_ordered_one_to_six(kb: KnowledgeBase) -> None:
@@ -118,7 +120,8 @@ def test_disease_identifiers_agree_with_the_disease_ontology(kb: KnowledgeBase) 
     for node in doids:
         assert node.id in labels, f"{node.id} is not in HumanDO.tsv"
         assert labels[node.id].casefold() in {
-            node.label.casefold(), *(s.casefold() for s in node.synonyms)
+            node.label.casefold(),
+            *(s.casefold() for s in node.synonyms),
         }, (node.id, node.label, labels[node.id])
 
 
@@ -131,7 +134,9 @@ def test_disease_identifiers_agree_with_the_disease_ontology(kb: KnowledgeBase) 
         ("UBERON:0002371", "bone marrow"),
     ],
 )
-def test_organ_identifiers_are_the_verified_ones(kb: KnowledgeBase, uberon: str, label: str) -> None:
+def test_organ_identifiers_are_the_verified_ones(
+    kb: KnowledgeBase, uberon: str, label: str
+) -> None:
     nodes = {n.id: n for n in kb.nodes}
     assert uberon in nodes
     assert nodes[uberon].label.casefold() == label

@@ -144,7 +144,9 @@ def test_is_doid_and_split_row() -> None:
     assert not is_doid("doid:1324")
     assert not is_doid("DOID:")
     assert split_row('"DOID:1"\t"a ""quoted"" label"\t""', "\t") == [
-        "DOID:1", 'a "quoted" label', ""
+        "DOID:1",
+        'a "quoted" label',
+        "",
     ]
 
 
@@ -173,9 +175,7 @@ def test_registered_as_dictionary() -> None:
 
 def test_small_file(tmp_path: Path) -> None:
     records, problems = ingest(write(tmp_path / "do.tsv", SMALL))
-    assert errors_and_warnings(problems) == [
-        ("unknown-parent", "subClassOf", 3, Level.WARNING)
-    ]
+    assert errors_and_warnings(problems) == [("unknown-parent", "subClassOf", 3, Level.WARNING)]
     assert list(nodes_of(records)) == ["DOID:162", "DOID:14566", "DOID:1324", "DOID:3910"]
     assert edges_of(records) == [
         ("DOID:162", "DOID:14566"),

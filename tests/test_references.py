@@ -102,7 +102,10 @@ def test_paget_reprint_keeps_1889_in_the_title(parsed: dict[int, Reference]) -> 
     assert ref.et_al is False
     assert ref.title == "The distribution of secondary growths in cancer of the breast. 1889"
     assert (ref.journal, ref.volume, ref.pages, ref.year) == (
-        "Cancer Metastasis Rev.", "8", "98–101", 1989,
+        "Cancer Metastasis Rev.",
+        "8",
+        "98–101",
+        1989,
     )
 
 
@@ -112,7 +115,10 @@ def test_pnas_journal_with_periods(parsed: dict[int, Reference]) -> None:
     assert ref.title.startswith("From latent disseminated cells to overt metastasis: genetic")
     assert ref.title.endswith("systemic breast cancer progression")
     assert (ref.journal, ref.volume, ref.pages, ref.year) == (
-        "Proc. Natl Acad. Sci. USA", "100", "7737–7742", 2003,
+        "Proc. Natl Acad. Sci. USA",
+        "100",
+        "7737–7742",
+        2003,
     )
 
 
@@ -123,7 +129,10 @@ def test_last_reference(parsed: dict[int, Reference]) -> None:
         "Gene expression profiles of primary breast tumors maintained in distant metastases"
     )
     assert (ref.journal, ref.volume, ref.pages, ref.year) == (
-        "Proc. Natl Acad. Sci. USA", "100", "15901–15905", 2003,
+        "Proc. Natl Acad. Sci. USA",
+        "100",
+        "15901–15905",
+        2003,
     )
 
 
@@ -131,7 +140,11 @@ def test_author_lists(parsed: dict[int, Reference]) -> None:
     assert parsed[2].authors == ("Gupta, G. P.", "Massague, J.")
     assert parsed[24].authors == ("Chiang, A. C.", "Massagué, J.")
     assert parsed[42].authors == (
-        "Kedrin, D.", "van Rheenen, J.", "Hernandez, L.", "Condeelis, J.", "Segall, J. E.",
+        "Kedrin, D.",
+        "van Rheenen, J.",
+        "Hernandez, L.",
+        "Condeelis, J.",
+        "Segall, J. E.",
     )
     assert parsed[68].authors[1] == "Putnam, J. B. Jr"
     assert parsed[71].authors == ("Briele, H. A.", "Das Gupta, T. K.")
@@ -178,7 +191,9 @@ def test_retraction_and_identifiers_after_merge(merged: dict[int, Reference]) ->
     assert erler.doi == "10.1038/nature04695"
     assert merged[107].retracted is False
     assert (merged[30].pmid, merged[30].pmcid, merged[30].doi) == (
-        "18185580", "PMC2782491", "10.1038/nature06487",
+        "18185580",
+        "PMC2782491",
+        "10.1038/nature06487",
     )
     assert sum(ref.retracted for ref in merged.values()) == 1
 
@@ -288,8 +303,11 @@ def test_main_reports_problems_and_writes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     page = tmp_path / "bad.txt"
-    page.write_text("References\n\n1. Smith, J. A title. Nature 1, 2–3 (2000).\n"
-                    "3. Jones, K. Another. Cell 4, 5–6 (2001).\n", encoding="utf-8")
+    page.write_text(
+        "References\n\n1. Smith, J. A title. Nature 1, 2–3 (2000).\n"
+        "3. Jones, K. Another. Cell 4, 5–6 (2001).\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "out.tsv"
     assert main([str(page), "-o", str(out)]) == 1
     assert not out.exists()
@@ -403,8 +421,21 @@ def test_empty_file_through_the_ingestor(tmp_path: Path) -> None:
 
 HEADER = "\t".join(COLUMNS)
 GOOD_ROW = "\t".join(
-    ("1", "Smith, J.; Jones, K.", "no", "A title", "Nature", "1", "2–3", "2000", "10.1038/x1",
-     "123", "PMC45", "no", "")
+    (
+        "1",
+        "Smith, J.; Jones, K.",
+        "no",
+        "A title",
+        "Nature",
+        "1",
+        "2–3",
+        "2000",
+        "10.1038/x1",
+        "123",
+        "PMC45",
+        "no",
+        "",
+    )
 )
 
 
@@ -461,8 +492,17 @@ def test_duplicate_number_keeps_the_first_row(tmp_path: Path) -> None:
 
 def test_write_then_read_round_trip(tmp_path: Path) -> None:
     ref = Reference(
-        number=7, authors=("Smith, J.",), title="T", journal="Cell", volume="1", pages="2",
-        year=1999, et_al=True, doi="10.1000/abc", retracted=True, retraction_note="gone",
+        number=7,
+        authors=("Smith, J.",),
+        title="T",
+        journal="Cell",
+        volume="1",
+        pages="2",
+        year=1999,
+        et_al=True,
+        doi="10.1000/abc",
+        retracted=True,
+        retraction_note="gone",
     )
     path = tmp_path / "out.tsv"
     write_references_tsv([ref], path, comments=("made in a test",))
@@ -474,8 +514,9 @@ def test_write_then_read_round_trip(tmp_path: Path) -> None:
 
 
 def test_write_refuses_a_tab_in_a_value(tmp_path: Path) -> None:
-    ref = Reference(number=1, authors=("A, B.",), title="x\ty", journal="J", volume="1",
-                    pages="2", year=2000)
+    ref = Reference(
+        number=1, authors=("A, B.",), title="x\ty", journal="J", volume="1", pages="2", year=2000
+    )
     with pytest.raises(ValueError, match="tab or line break"):
         write_references_tsv([ref], tmp_path / "out.tsv")
 

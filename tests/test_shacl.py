@@ -34,8 +34,14 @@ def test_association_without_publication(kb: KnowledgeBase) -> None:
 def test_association_without_confidence(kb: KnowledgeBase) -> None:
     store = _store(kb, edges=[kb.edges[0]])
     node = iri(kb.edges[0].id)
-    store.remove(ox.Quad(node, ox.NamedNode(MKG + "confidence"),
-                         ox.Literal(kb.edges[0].confidence.value), ox.DefaultGraph()))
+    store.remove(
+        ox.Quad(
+            node,
+            ox.NamedNode(MKG + "confidence"),
+            ox.Literal(kb.edges[0].confidence.value),
+            ox.DefaultGraph(),
+        )
+    )
     assert [v.message for v in shacl.check(store)] == [
         "an association needs one confidence: high, medium or low"
     ]
@@ -44,16 +50,22 @@ def test_association_without_confidence(kb: KnowledgeBase) -> None:
 def test_association_with_two_confidences(kb: KnowledgeBase) -> None:
     edge = replace(kb.edges[0], confidence=Confidence.HIGH)
     store = _store(kb, edges=[edge])
-    store.add(ox.Quad(iri(edge.id), ox.NamedNode(MKG + "confidence"), ox.Literal("low"),
-                      ox.DefaultGraph()))
+    store.add(
+        ox.Quad(
+            iri(edge.id), ox.NamedNode(MKG + "confidence"), ox.Literal("low"), ox.DefaultGraph()
+        )
+    )
     assert [v.path for v in shacl.check(store)] == [MKG + "confidence"]
 
 
 def test_gene_without_symbol(kb: KnowledgeBase) -> None:
     gene = next(n for n in kb.nodes if n.symbol == "EREG")
     store = _store(kb)
-    store.remove(ox.Quad(iri(gene.id), ox.NamedNode(BIOLINK + "symbol"), ox.Literal("EREG"),
-                         ox.DefaultGraph()))
+    store.remove(
+        ox.Quad(
+            iri(gene.id), ox.NamedNode(BIOLINK + "symbol"), ox.Literal("EREG"), ox.DefaultGraph()
+        )
+    )
     violations = shacl.check(store)
     assert [(v.focus, v.message) for v in violations] == [
         (iri(gene.id).value, "a gene needs exactly one symbol")

@@ -82,7 +82,9 @@ def test_lock_is_held_across_processes(kb: KnowledgeBase, tmp_path: Path) -> Non
     )
     holder = subprocess.Popen(
         [sys.executable, "-c", code, str(path)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
@@ -122,9 +124,7 @@ def test_rdf_and_networkx_hold_the_same_graph(store: KnowledgeStore) -> None:
     keys = {p.iri: p.key for p in Predicate}
     rdf_edges = {
         (row["a"].value.rsplit("/", 1)[1], keys[row["p"].value])
-        for row in store.rdf.query(
-            f"SELECT ?a ?p WHERE {{ ?a <{RDF}predicate> ?p }}"
-        )
+        for row in store.rdf.query(f"SELECT ?a ?p WHERE {{ ?a <{RDF}predicate> ?p }}")
     }
     nx_edges = {
         (k.rsplit("/", 1)[1], d["predicate"])

@@ -10,7 +10,9 @@ from ingest.pipeline import assemble, plan_sources
 from queries import lookup
 from tests.conftest import GENE_INFO, HUMAN_DO, need
 
-HEADER = "subject\tpredicate\tobject\tcancer_type\torgan\treferences\tconfidence\tevidence_type\tnote\n"
+HEADER = (
+    "subject\tpredicate\tobject\tcancer_type\torgan\treferences\tconfidence\tevidence_type\tnote\n"
+)
 
 
 def _write(tmp_path: Path, name: str, rows: str) -> Path:
@@ -21,7 +23,8 @@ def _write(tmp_path: Path, name: str, rows: str) -> Path:
 
 def test_evidence_from_another_paper_becomes_a_publication_node(tmp_path: Path) -> None:
     path = _write(
-        tmp_path, "mine.tsv",
+        tmp_path,
+        "mine.tsv",
         "COX2\tmediates_metastasis_to\tbrain\tbreast cancer\t\tPMID:19421193;61\tmedium\t"
         "xenograft\tCOX2 also helped breast cancer cells cross the blood-brain barrier.\n",
     )
@@ -39,8 +42,10 @@ def test_evidence_from_another_paper_becomes_a_publication_node(tmp_path: Path) 
 def test_a_pmid_of_a_review_reference_resolves_to_that_reference(tmp_path: Path) -> None:
     # Ref 66 (Minn 2007) carries PMID 17420468 in references.tsv.
     path = _write(
-        tmp_path, "mine.tsv",
-        "EREG\tmediates_metastasis_to\tlung\t\t\tPMID:17420468\thigh\t\tSame paper, cited by PMID.\n",
+        tmp_path,
+        "mine.tsv",
+        "EREG\tmediates_metastasis_to\tlung\t\t\tPMID:17420468\thigh\t\t"
+        "Same paper, cited by PMID.\n",
     )
     kb = assemble(plan_sources([path]))
     (edge,) = [e for e in kb.edges if e.origin == "file:mine.tsv"]
@@ -50,7 +55,8 @@ def test_a_pmid_of_a_review_reference_resolves_to_that_reference(tmp_path: Path)
 def test_gene_info_resolves_genes_outside_the_curated_set(tmp_path: Path) -> None:
     need(GENE_INFO)
     path = _write(
-        tmp_path, "mine.tsv",
+        tmp_path,
+        "mine.tsv",
         "BRCA1\tcontributes_to\tbreast cancer\t\t\t13\tlow\t\tA test row naming a gene that is "
         "only in NCBI's table.\n",
     )
@@ -70,7 +76,8 @@ def test_gene_info_resolves_genes_outside_the_curated_set(tmp_path: Path) -> Non
 def test_disease_ontology_places_cancer_types_in_its_hierarchy(tmp_path: Path) -> None:
     need(HUMAN_DO)
     path = _write(
-        tmp_path, "mine.tsv",
+        tmp_path,
+        "mine.tsv",
         "EREG\tcontributes_to\tlung large cell carcinoma\t\t\t100\tlow\t\tA row about a DO term "
         "that the curated tables do not list.\n",
     )
