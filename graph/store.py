@@ -30,10 +30,10 @@ import platformdirs
 import pyoxigraph as ox
 
 from graph import property_graph, shacl, stats
+from graph.errors import MetakgError
 from graph.model import EdgeRecord, NodeRecord, SubclassRecord
 from graph.property_graph import NetworkxSink
 from graph.rdf import OxigraphSink
-from ingest.problems import MetakgError
 
 STORE_FORMAT = 1
 RDF_DIR = "oxigraph"

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
+from graph.errors import MetakgError
+
 
 class Level(Enum):
     ERROR = "error"
@@ -41,13 +43,6 @@ class Problem:
             "message": self.message,
             "level": self.level.value,
         }
-
-
-class MetakgError(Exception):
-    """Root of metakg's error tree. ``status`` is the HTTP status a server answers with."""
-
-    status = 500
-    title = "Internal error"
 
 
 class ValidationFailed(MetakgError):
