@@ -143,7 +143,7 @@ def render_text(entity: dict[str, Any]) -> str:
         for item in items:
             other = _other(item)
             arrow = "" if item["role"] == "subject" else "<- "
-            context = ", ".join(
+            context = "; ".join(
                 item[f]["label"] for f in ("cancer_type", "organ", "step") if f in item
             )
             refs = ", ".join(str(r.get("number", r["id"])) for r in item["references"])
@@ -155,8 +155,8 @@ def render_text(entity: dict[str, Any]) -> str:
             lines.append(
                 f"  {arrow}{other['label']}"
                 + (f" ({'; '.join(extra)})" if extra else "")
-                + (f" in {context}" if context else "")
                 + f"  [confidence {item['confidence']}; refs {refs}]"
+                + (f"  context: {context}" if context else "")
             )
             if item["rests_only_on_retracted"]:
                 lines.append("    ! rests only on a retracted paper")
