@@ -34,6 +34,7 @@ from graph.errors import MetakgError
 from graph.model import EdgeRecord, NodeRecord, SubclassRecord
 from graph.property_graph import NetworkxSink
 from graph.rdf import OxigraphSink
+from graph.sinks import write_all
 
 STORE_FORMAT = 1
 RDF_DIR = "oxigraph"
@@ -139,13 +140,7 @@ def _write(
     rdf = OxigraphSink(staging / RDF_DIR)
     graph = NetworkxSink(staging / GRAPH_FILE)
     for sink in (rdf, graph):
-        for node in nodes:
-            sink.write_node(node)
-        for edge in edges:
-            sink.write_edge(edge)
-        for link in hierarchy:
-            sink.write_subclass(link)
-        sink.finalize()
+        write_all(sink, nodes, edges, hierarchy)
     violations = shacl.check(rdf.store)
     if violations:
         raise StoreInvalid(

@@ -33,7 +33,7 @@ from graph.model import NodeRecord, Record, SourceLocation, SubclassRecord
 from graph.vocab import Category
 from ingest.problems import Level, Problems
 from ingest.registry import register
-from ingest.tabular import delimiter_for, read_lines
+from ingest.tabular import content_lines, delimiter_for
 
 ORIGIN = "disease_ontology"
 COLUMNS: tuple[str, ...] = ("id", "label", "subClassOf")
@@ -156,18 +156,8 @@ class _Terms:
 def ingest_disease_ontology(path: Path, problems: Problems) -> Iterator[Record]:
     """Yield a :class:`NodeRecord` per DOID term, then a :class:`SubclassRecord` per parent."""
     file = str(path)
-    lines = read_lines(path, problems)
-    if lines is None:
-        return
-    numbered = [
-        (number, line)
-        for number, line in enumerate(lines, start=1)
-        if line.strip() and not line.lstrip().startswith("#")
-    ]
+    numbered = content_lines(path, problems, COLUMNS)
     if not numbered:
-        problems.add(
-            file, 0, "", "empty-file", f"no header row; expected the columns: {', '.join(COLUMNS)}"
-        )
         return
     delimiter = delimiter_for(path)
     header = _read_header(file, numbered[0], delimiter, problems)

@@ -59,6 +59,30 @@ def read_lines(path: Path, problems: Problems) -> list[str] | None:
     return text.splitlines()
 
 
+def content_lines(
+    path: Path, problems: Problems, expected_columns: Sequence[str]
+) -> list[tuple[int, str]]:
+    """The numbered lines of ``path`` that are neither blank nor comments; an empty list (with
+    the problem reported) when the file is not UTF-8 or has no header row."""
+    lines = read_lines(path, problems)
+    if lines is None:
+        return []
+    numbered = [
+        (number, line)
+        for number, line in enumerate(lines, start=1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    if not numbered:
+        problems.add(
+            str(path),
+            0,
+            "",
+            "empty-file",
+            f"no header row; expected the columns: {', '.join(expected_columns)}",
+        )
+    return numbered
+
+
 def read_table(
     path: Path,
     problems: Problems,
@@ -71,22 +95,8 @@ def read_table(
     A missing required column or an unknown column stops the file (its rows would be
     misread); a row with too many cells is reported and skipped.
     """
-    lines = read_lines(path, problems)
-    if lines is None:
-        return
-    numbered = [
-        (number, line)
-        for number, line in enumerate(lines, start=1)
-        if line.strip() and not line.lstrip().startswith("#")
-    ]
+    numbered = content_lines(path, problems, required)
     if not numbered:
-        problems.add(
-            str(path),
-            0,
-            "",
-            "empty-file",
-            f"no header row; expected the columns: {', '.join(required)}",
-        )
         return
     delimiter = delimiter_for(path)
     header_line, header_text = numbered[0]
