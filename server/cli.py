@@ -6,7 +6,6 @@ import json
 import sys
 import time
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +20,8 @@ from ingest.pipeline import KnowledgeBase, assemble, plan_sources
 from ingest.problems import MetakgError, Problems, ValidationFailed
 from ingest.references import generate_references_tsv
 from queries import lookup
+from server import version
 from server.settings import SettingError, describe_settings, load_settings
-
-
-def version() -> str:
-    try:
-        return metadata.version("metakg")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
 
 
 def _progress(message: str) -> None:

@@ -27,6 +27,29 @@ class Setting:
         return "METAKG_" + self.name.upper()
 
 
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError("must be a whole number of at least 1")
+    return number
+
+
+def _positive_float(value: str) -> float:
+    number = float(value)
+    if number <= 0:
+        raise ValueError("must be a number greater than 0")
+    return number
+
+
+def _flag(value: str) -> bool:
+    folded = value.strip().casefold()
+    if folded in ("1", "true", "yes", "on"):
+        return True
+    if folded in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("must be true or false")
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "store",
@@ -34,6 +57,48 @@ SETTINGS: tuple[Setting, ...] = (
         lambda value: Path(value).expanduser(),
         "Directory of the knowledge base store (default: the per-user data directory).",
     ),
+    Setting("host", lambda: "127.0.0.1", str, "Address `metakg serve` listens on."),
+    Setting("port", lambda: 8000, _positive_int, "Port `metakg serve` listens on."),
+    Setting("workers", lambda: 2, _positive_int, "Server worker processes (gunicorn)."),
+    Setting("threads", lambda: 4, _positive_int, "Threads per server worker."),
+    Setting(
+        "query_timeout",
+        lambda: 10.0,
+        _positive_float,
+        "Deadline of one SPARQL or named query, in seconds; a query past it is stopped (504).",
+    ),
+    Setting(
+        "row_cap",
+        lambda: 10000,
+        _positive_int,
+        "Most rows (or triples) one query may return; beyond it the answer is an explicit error.",
+    ),
+    Setting(
+        "query_processes",
+        lambda: 2,
+        _positive_int,
+        "Query worker processes per server worker (a runaway query is stopped by ending one).",
+    ),
+    Setting(
+        "max_body",
+        lambda: 1048576,
+        _positive_int,
+        "Largest request body accepted, in bytes (413 beyond it).",
+    ),
+    Setting(
+        "max_url",
+        lambda: 8192,
+        _positive_int,
+        "Longest request URL accepted, in characters (414 beyond it: send long queries by POST).",
+    ),
+    Setting(
+        "rate_limit",
+        lambda: "6000 per minute",
+        str,
+        "Requests allowed per client address (flask-limiter syntax, e.g. '100 per second'); "
+        "'off' disables it.",
+    ),
+    Setting("cors", lambda: True, _flag, "Allow cross-origin GET/POST on the query routes."),
 )
 
 
@@ -53,6 +118,20 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
             values[setting.name] = setting.parse(raw)
         except ValueError as exc:
             raise SettingError(f"{setting.env}={raw!r} is not valid: {exc}") from None
+    return values
+
+
+def settings_with(
+    overrides: Mapping[str, Any] | None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The settings from the environment, with ``overrides`` (by setting name) on top."""
+    values = load_settings(environ)
+    for name, value in (overrides or {}).items():
+        if name not in values:
+            raise SettingError(
+                f"unknown setting {name!r}; known settings: {', '.join(sorted(values))}"
+            )
+        values[name] = value
     return values
 
 

@@ -1,0 +1,43 @@
+"""A lexical guard run on every user query before the engine sees it.
+
+pyoxigraph evaluates ``SERVICE`` (any case, also ``SERVICE SILENT``) by sending HTTP requests,
+and ``LOAD`` by fetching a URL; it offers no switch to turn either off. So the text is checked
+first, and the check fails closed: the word ``SERVICE`` anywhere, even inside a string, is
+refused (but not a hyphenated IRI part such as ``sparql-service-description``). ``FROM``/``FROM NAMED`` may only name graphs the store already holds; anything else
+would be a remote graph.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Container
+
+_SERVICE = re.compile(r"(?<![\w-])service(?![\w-])", re.IGNORECASE)
+_LOAD = re.compile(r"\bload\s+(silent\s+)?<", re.IGNORECASE)
+_FROM = re.compile(r"\bfrom\s+(named\s+)?(<[^>]*>|[^\s{]+)", re.IGNORECASE)
+
+
+def refusals(text: str, *, local_graphs: Container[str]) -> list[str]:
+    """Why ``text`` must not be evaluated (empty when it may be)."""
+    reasons: list[str] = []
+    if _SERVICE.search(text):
+        reasons.append(
+            "SERVICE (federated query) is not allowed: this endpoint never contacts other "
+            "servers; remove the SERVICE clause (the word 'service' is refused anywhere in "
+            "the query, even in a string or a prefixed name)"
+        )
+    if _LOAD.search(text):
+        reasons.append("LOAD is not allowed: this endpoint is read-only and fetches nothing")
+    for match in _FROM.finditer(text):
+        target = match.group(2)
+        keyword = "FROM NAMED" if match.group(1) else "FROM"
+        if not (target.startswith("<") and target.endswith(">")):
+            reasons.append(
+                f"{keyword} {target}: write the graph as a full IRI in angle brackets"
+            )
+        elif target[1:-1] not in local_graphs:
+            reasons.append(
+                f"{keyword} {target} names a graph this store does not hold; remote graphs are "
+                "never fetched (leave out FROM to query the knowledge base)"
+            )
+    return reasons

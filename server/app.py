@@ -1,0 +1,196 @@
+"""The application factory: one blueprint per surface, settings read here and only here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import swagger_ui_bundle
+from apiflask import APIFlask
+from apiflask.exceptions import HTTPError
+from flask import Response, request, send_from_directory
+from flask_cors import CORS
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from werkzeug.exceptions import HTTPException
+
+from graph.errors import MetakgError
+from graph.names import NameIndex
+from graph.store import KnowledgeStore
+from queries import lookup
+from server import version
+from server.errors import URITooLong, from_error, problem
+from server.runner import QueryRunner
+from server.settings import settings_with
+
+log = logging.getLogger("metakg.server")
+
+DESCRIPTION = """The metastasis knowledge graph of Nguyen, Bos & Massagué (Nat Rev Cancer 2009)
+and its references: lookups of genes, organs, cancer types, pathways, cascade steps, gene
+classes and references with their evidence; search; evidence paths; named queries; and a
+read-only SPARQL 1.1 endpoint. Every error is `application/problem+json`."""
+
+
+@dataclass
+class ServiceState:
+    """What one server process holds: the store (opened read-only, on first use), the
+    property graph and its name index, and the pool of query workers."""
+
+    settings: dict[str, Any]
+    _runner: QueryRunner | None = field(default=None, repr=False)
+
+    @cached_property
+    def store(self) -> KnowledgeStore:
+        return KnowledgeStore(Path(self.settings["store"]))
+
+    @property
+    def graph(self):  # type: ignore[no-untyped-def]
+        return self.store.graph
+
+    @cached_property
+    def index(self) -> NameIndex:
+        return lookup.name_index(self.store.graph)
+
+    @cached_property
+    def named_graphs(self) -> frozenset[str]:
+        return frozenset(g.value for g in self.store.rdf.named_graphs())
+
+    @property
+    def runner(self) -> QueryRunner:
+        if self._runner is None:
+            self._runner = QueryRunner(
+                self.store.path / "oxigraph",
+                processes=self.settings["query_processes"],
+                timeout=self.settings["query_timeout"],
+                row_cap=self.settings["row_cap"],
+            )
+        return self._runner
+
+    def close(self) -> None:
+        if self._runner is not None:
+            self._runner.close()
+            self._runner = None
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
+    """Build the app. ``overrides`` set settings by name (tests use them); everything else
+    comes from ``METAKG_*`` environment variables."""
+    settings = settings_with(overrides)
+    app = APIFlask(
+        "metakg",
+        title="metakg",
+        version=version(),
+        spec_path="/openapi.json",
+        docs_path="/docs",
+    )
+    assets = "/docs/assets/"
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings["max_body"],
+        VALIDATION_ERROR_STATUS_CODE=400,
+        DESCRIPTION=DESCRIPTION,
+        SWAGGER_UI_CSS=assets + "swagger-ui.css",
+        SWAGGER_UI_BUNDLE_JS=assets + "swagger-ui-bundle.js",
+        SWAGGER_UI_STANDALONE_PRESET_JS=assets + "swagger-ui-standalone-preset.js",
+        DOCS_FAVICON=assets + "favicon-32x32.png",
+        AUTO_SERVERS=False,
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    state = ServiceState(settings)
+    app.extensions["metakg"] = state
+
+    from server import api, sparql
+
+    app.register_blueprint(sparql.bp)
+    app.register_blueprint(api.bp)
+    _register_errors(app)
+    _register_limits(app, settings)
+    if settings["cors"]:
+        CORS(
+            app,
+            resources={r"/sparql": {}, r"/api/v1/*": {}},
+            origins="*",
+            methods=["GET", "POST", "OPTIONS"],
+            supports_credentials=False,
+        )
+
+    @app.before_request
+    def _limit_url() -> None:
+        if len(request.url) > settings["max_url"]:
+            raise URITooLong(
+                f"the request URL has {len(request.url)} characters, more than the "
+                f"{settings['max_url']} accepted; send long SPARQL queries by POST "
+                "(form-encoded or application/sparql-query)"
+            )
+
+    @app.get("/docs/assets/<path:name>")
+    @app.doc(hide=True)
+    def docs_asset(name: str) -> Response:
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, name)
+
+    @app.get("/")
+    @app.doc(hide=True)
+    def root() -> dict[str, Any]:
+        return {
+            "name": "metakg",
+            "version": version(),
+            "api": "/api/v1/",
+            "sparql": "/sparql",
+            "openapi": "/openapi.json",
+            "docs": "/docs",
+        }
+
+    return app
+
+
+def _register_errors(app: APIFlask) -> None:
+    @app.error_processor
+    def _http_error(error: HTTPError) -> Response:
+        detail = error.message
+        if isinstance(error.detail, dict) and error.detail:
+            detail = f"{error.message}: {error.detail}"
+        return problem(
+            error.status_code, _title(error.status_code), str(detail), headers=error.headers or {}
+        )
+
+    @app.errorhandler(MetakgError)
+    def _metakg_error(error: MetakgError) -> Response:
+        return from_error(error)
+
+    @app.errorhandler(HTTPException)
+    def _werkzeug_error(error: HTTPException) -> Response:
+        headers = dict(error.get_headers()) if error.code == 405 else {}
+        headers.pop("Content-Type", None)
+        return problem(
+            error.code or 500, _title(error.code or 500), error.description or "", headers=headers
+        )
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        log.exception("unexpected error")
+        return problem(500, "Internal error", "an unexpected error occurred; it has been logged")
+
+
+def _register_limits(app: APIFlask, settings: Mapping[str, Any]) -> None:
+    limit = str(settings["rate_limit"]).strip()
+    if limit.casefold() in ("", "off", "none"):
+        return
+    Limiter(
+        get_remote_address,
+        app=app,
+        default_limits=[limit],
+        storage_uri="memory://",
+        headers_enabled=True,
+    )
+
+
+def _title(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"

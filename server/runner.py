@@ -1,0 +1,134 @@
+"""A small pool of query worker processes with a hard deadline per query.
+
+pyoxigraph has no way to cancel a running query, so every user query runs in a worker
+process (server/query_worker.py). If the answer is not back by the deadline the worker is
+killed, a fresh one takes its place, and the caller gets :class:`QueryTimeout` at once. When
+every worker is busy for longer than ``wait`` seconds the caller gets :class:`Overloaded`
+(503 with Retry-After) rather than queueing without bound.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from server import query_worker
+from server.errors import (
+    NotAcceptable,
+    Overloaded,
+    QuerySyntaxError,
+    QueryTimeout,
+    TooManyRows,
+)
+
+_ERRORS = {
+    "syntax": QuerySyntaxError,
+    "not-acceptable": NotAcceptable,
+    "row-cap": TooManyRows,
+    "failed": Overloaded,
+}
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Any
+
+
+class QueryRunner:
+    def __init__(
+        self,
+        store_path: Path,
+        *,
+        processes: int,
+        timeout: float,
+        row_cap: int,
+        wait: float = 5.0,
+    ) -> None:
+        self.store_path = str(store_path)
+        self.processes = processes
+        self.timeout = timeout
+        self.row_cap = row_cap
+        self.wait = wait
+        self._context = multiprocessing.get_context("spawn")
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: list[_Worker] = []
+        self._lock = threading.Lock()
+        self._started = False
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(
+            target=query_worker.main,
+            args=(child, self.store_path, self.row_cap),
+            daemon=True,
+            name="metakg-query",
+        )
+        process.start()
+        child.close()
+        worker = _Worker(process, parent)
+        self._all.append(worker)
+        return worker
+
+    def start(self) -> None:
+        with self._lock:
+            if not self._started:
+                for _ in range(self.processes):
+                    self._idle.put(self._spawn())
+                self._started = True
+
+    def close(self) -> None:
+        with self._lock:
+            for worker in self._all:
+                worker.process.kill()
+                worker.process.join(timeout=5)
+                worker.conn.close()
+            self._all.clear()
+            self._started = False
+
+    def _retire(self, worker: _Worker) -> _Worker:
+        worker.process.kill()
+        worker.process.join(timeout=5)
+        worker.conn.close()
+        with self._lock:
+            if worker in self._all:
+                self._all.remove(worker)
+        return self._spawn()
+
+    def call(self, message: tuple[Any, ...], *, timeout: float | None = None) -> Any:
+        """Send ``message`` to an idle worker and return its payload, or raise."""
+        self.start()
+        deadline = self.timeout if timeout is None else timeout
+        try:
+            worker = self._idle.get(timeout=self.wait)
+        except queue.Empty:
+            raise Overloaded(
+                f"all {self.processes} query workers are busy; retry in a moment"
+            ) from None
+        try:
+            worker.conn.send(message)
+            if not worker.conn.poll(deadline):
+                worker = self._retire(worker)
+                raise QueryTimeout(
+                    f"the query ran past the {deadline:g} s deadline and was stopped; make it "
+                    "more selective (more specific patterns, LIMIT) and try again"
+                )
+            reply = worker.conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            worker = self._retire(worker)
+            raise Overloaded("a query worker stopped unexpectedly; retry the query") from None
+        finally:
+            self._idle.put(worker)
+        if reply[0] == "ok":
+            return reply[1]
+        raise _ERRORS[reply[1]](reply[2])
+
+    def sparql(self, request: query_worker.SparqlRequest) -> query_worker.SparqlAnswer:
+        return self.call(("sparql", request))
+
+    def named(self, bound: Any) -> list[dict[str, str]]:
+        return self.call(("named", bound))
