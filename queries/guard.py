@@ -3,8 +3,9 @@
 pyoxigraph evaluates ``SERVICE`` (any case, also ``SERVICE SILENT``) by sending HTTP requests,
 and ``LOAD`` by fetching a URL; it offers no switch to turn either off. So the text is checked
 first, and the check fails closed: the word ``SERVICE`` anywhere, even inside a string, is
-refused (but not a hyphenated IRI part such as ``sparql-service-description``). ``FROM``/``FROM NAMED`` may only name graphs the store already holds; anything else
-would be a remote graph.
+refused (but not a hyphenated IRI part such as ``sparql-service-description``).
+``FROM``/``FROM NAMED`` may only name graphs the store already holds; anything else would be
+a remote graph.
 """
 
 from __future__ import annotations
@@ -32,9 +33,7 @@ def refusals(text: str, *, local_graphs: Container[str]) -> list[str]:
         target = match.group(2)
         keyword = "FROM NAMED" if match.group(1) else "FROM"
         if not (target.startswith("<") and target.endswith(">")):
-            reasons.append(
-                f"{keyword} {target}: write the graph as a full IRI in angle brackets"
-            )
+            reasons.append(f"{keyword} {target}: write the graph as a full IRI in angle brackets")
         elif target[1:-1] not in local_graphs:
             reasons.append(
                 f"{keyword} {target} names a graph this store does not hold; remote graphs are "

@@ -14,14 +14,14 @@ import click
 from graph import shacl, stats
 from graph.rdf import OxigraphSink
 from graph.sinks import write_all
-from graph.store import KnowledgeStore, StoreError, write_store
+from graph.store import KnowledgeStore, StoreError, is_store, write_store
 from ingest.curated import default_data_dir
 from ingest.pipeline import KnowledgeBase, assemble, plan_sources
 from ingest.problems import MetakgError, Problems, ValidationFailed
 from ingest.references import generate_references_tsv
 from queries import lookup
 from server import version
-from server.settings import SettingError, describe_settings, load_settings
+from server.settings import SettingError, describe_settings, load_settings, settings_with
 
 
 def _progress(message: str) -> None:
@@ -91,6 +91,17 @@ def build(store: Path | None, sources: tuple[Path, ...], as_json: bool) -> None:
     """
     target = _store_path(store)
     started = time.perf_counter()
+    summary = _build(target, sources)
+    elapsed = time.perf_counter() - started
+    if as_json:
+        click.echo(json.dumps({"store": str(target), **summary}, indent=2))
+        return
+    click.echo(f"Built {target} in {elapsed:.1f} s\n")
+    click.echo(render_summary(summary))
+
+
+def _build(target: Path, sources: Sequence[Path]) -> dict[str, Any]:
+    """Assemble and write the store; on any problem print them all and exit 1."""
     try:
         kb = _load(sources)
         for warning in kb.warnings:
@@ -115,12 +126,50 @@ def build(store: Path | None, sources: tuple[Path, ...], as_json: bool) -> None:
         _fail(f"build failed; the store at {target} was not changed")
     except MetakgError as exc:
         _fail(f"{exc}; the store at {target} was not changed")
-    elapsed = time.perf_counter() - started
-    if as_json:
-        click.echo(json.dumps({"store": str(target), **report.summary}, indent=2))
-        return
-    click.echo(f"Built {target} in {elapsed:.1f} s\n")
-    click.echo(render_summary(report.summary))
+    return report.summary
+
+
+@main.command()
+@click.option("--store", type=click.Path(path_type=Path), help="Store directory.")
+@click.option("--host", help="Address to listen on (METAKG_HOST, default 127.0.0.1).")
+@click.option("--port", type=int, help="Port (METAKG_PORT, default 8000).")
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes (METAKG_WORKERS).")
+@click.option("--threads", type=click.IntRange(min=1), help="Threads per worker (METAKG_THREADS).")
+def serve(
+    store: Path | None,
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    threads: int | None,
+) -> None:
+    """Serve the HTTP API and the SPARQL endpoint with gunicorn (building the store first if
+    there is none)."""
+    from server.wsgi import serve as run_server
+
+    overrides = {
+        name: value
+        for name, value in (
+            ("store", store),
+            ("host", host),
+            ("port", port),
+            ("workers", workers),
+            ("threads", threads),
+        )
+        if value is not None
+    }
+    try:
+        settings = settings_with(overrides)
+    except SettingError as exc:
+        _fail(str(exc), 2)
+    if not is_store(settings["store"]):
+        _progress(f"no knowledge base at {settings['store']} yet; building it first ...")
+        _build(settings["store"], ())
+    _progress(
+        f"serving {settings['store']} on http://{settings['host']}:{settings['port']}/ "
+        f"({settings['workers']} workers x {settings['threads']} threads; "
+        f"query deadline {settings['query_timeout']:g} s)"
+    )
+    run_server(settings)
 
 
 @main.command(name="stats")

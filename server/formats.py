@@ -62,7 +62,9 @@ def choose(kind: str, accept: Accept) -> QueryResultsFormat | RdfFormat | None:
         media_type = ALIASES.get(media_type.casefold(), media_type.casefold())
         if media_type in ("*/*", "application/*", "text/*"):
             main = media_type.split("/")[0]
-            matches = [f for f in offered if main == "*" or bare(f.media_type).startswith(main + "/")]
+            matches = [
+                f for f in offered if main == "*" or bare(f.media_type).startswith(main + "/")
+            ]
         else:
             matches = [by_type[media_type]] if media_type in by_type else []
         for fmt in matches:

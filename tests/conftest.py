@@ -59,3 +59,73 @@ def tree_digest(root: Path) -> dict[str, str]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """A real `metakg serve` (gunicorn) process on 127.0.0.1, stopped at teardown."""
+
+    def __init__(self, store: Path, **settings: str) -> None:
+        import os
+        import subprocess
+        import sys
+        import time
+        import urllib.request
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "METAKG_STORE": str(store),
+            "METAKG_PORT": str(self.port),
+            "METAKG_RATE_LIMIT": "off",
+            **{f"METAKG_{k.upper()}": str(v) for k, v in settings.items()},
+        }
+        self.log = store.parent / f"server-{self.port}.log"
+        self._log_handle = self.log.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "serve"],
+            env=env,
+            stdout=self._log_handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"metakg serve exited: {self.log.read_text()}")
+            try:
+                with urllib.request.urlopen(self.url + "/", timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"metakg serve did not start in 60 s: {self.log.read_text()}")
+
+    def stop(self) -> None:
+        import os
+        import signal
+
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except Exception:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self._log_handle.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(store_path: Path):  # type: ignore[no-untyped-def]
+    """The curated store served over HTTP by a real gunicorn process; deadline 3 s."""
+    server = LiveServer(store_path, query_timeout="3", workers="1", threads="4")
+    yield server
+    server.stop()
