@@ -24,7 +24,7 @@ from graph.store import KnowledgeStore
 from queries import lookup
 from server import version
 from server.errors import URITooLong, from_error, problem
-from server.runner import QueryRunner
+from server.runner import InProcessExecutor, QueryRunner
 from server.settings import settings_with
 
 log = logging.getLogger("metakg.server")
@@ -41,7 +41,7 @@ class ServiceState:
     property graph and its name index, and the pool of query workers."""
 
     settings: dict[str, Any]
-    _runner: QueryRunner | None = field(default=None, repr=False)
+    _runner: QueryRunner | InProcessExecutor | None = field(default=None, repr=False)
 
     @cached_property
     def store(self) -> KnowledgeStore:
@@ -60,15 +60,26 @@ class ServiceState:
         return frozenset(g.value for g in self.store.rdf.named_graphs())
 
     @property
-    def runner(self) -> QueryRunner:
+    def executor(self) -> QueryRunner | InProcessExecutor:
+        """Where queries run, with their deadline (see server/runner.py)."""
         if self._runner is None:
-            self._runner = QueryRunner(
-                self.store.path / "oxigraph",
-                processes=self.settings["query_processes"],
-                timeout=self.settings["query_timeout"],
-                row_cap=self.settings["row_cap"],
-            )
+            if self.settings["query_isolation"] == "worker":
+                self._runner = InProcessExecutor(
+                    self.store.rdf,
+                    timeout=self.settings["query_timeout"],
+                    row_cap=self.settings["row_cap"],
+                )
+            else:
+                self._runner = QueryRunner(
+                    self.store.path / "oxigraph",
+                    processes=self.settings["query_processes"],
+                    timeout=self.settings["query_timeout"],
+                    row_cap=self.settings["row_cap"],
+                )
         return self._runner
+
+    #: The name the REST routes use.
+    runner = executor
 
     def close(self) -> None:
         if self._runner is not None:
@@ -102,20 +113,23 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
     state = ServiceState(settings)
     app.extensions["metakg"] = state
 
-    from server import api, sparql
+    from server import api
+    from server.sparql import SparqlEndpoint, describe_in_openapi
 
-    app.register_blueprint(sparql.bp)
     app.register_blueprint(api.bp)
     _register_errors(app)
     _register_limits(app, settings)
     if settings["cors"]:
         CORS(
             app,
-            resources={r"/sparql": {}, r"/api/v1/*": {}},
+            resources={r"/api/v1/*": {}},
             origins="*",
             methods=["GET", "POST", "OPTIONS"],
             supports_credentials=False,
         )
+    # /sparql is answered by a lean WSGI layer in front of Flask (server/sparql.py).
+    app.wsgi_app = SparqlEndpoint(app.wsgi_app, state, settings)  # type: ignore[method-assign]
+    app.spec_processor(describe_in_openapi)
 
     @app.before_request
     def _limit_url() -> None:

@@ -142,7 +142,7 @@ def serve(
     workers: int | None,
     threads: int | None,
 ) -> None:
-    """Serve the HTTP API and the SPARQL endpoint with gunicorn (building the store first if
+    """Serve the HTTP API and the SPARQL endpoint with Granian (building the store first if
     there is none)."""
     from server.wsgi import serve as run_server
 

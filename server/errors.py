@@ -6,9 +6,12 @@ Every error answer is ``application/problem+json`` (RFC 9457) with ``type``, ``t
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 from typing import Any
 
-from flask import Response, json
+from werkzeug.wrappers import Response
 
 from graph.errors import MetakgError
 from ingest.problems import ValidationFailed
@@ -64,6 +67,12 @@ class TooManyRows(MetakgError):
     title = "Row cap exceeded"
 
 
+class TooManyRequests(MetakgError):
+    status = 429
+    title = "Too many requests"
+    retry_after = 1
+
+
 class Overloaded(MetakgError):
     status = 503
     title = "Service busy"
@@ -73,6 +82,16 @@ class Overloaded(MetakgError):
 class QueryTimeout(MetakgError):
     status = 504
     title = "Query deadline exceeded"
+    #: Set when the query is still running in this very process: the process must end once
+    #: the answer is sent, and the server starts a fresh one.
+    recycle_process = False
+
+
+def _end_process() -> None:
+    logging.getLogger("metakg.server").warning(
+        "ending this worker process: a query ran past its deadline here"
+    )
+    os._exit(70)
 
 
 def slug(title: str) -> str:
@@ -89,7 +108,7 @@ def problem(
 ) -> Response:
     body = {"type": TYPE_BASE + slug(title), "title": title, "status": status, "detail": detail}
     body.update(extra)
-    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    response = Response(json.dumps(body), status=status, content_type=PROBLEM_JSON)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -103,4 +122,7 @@ def from_error(error: MetakgError) -> Response:
     retry = getattr(error, "retry_after", None)
     if retry:
         headers["Retry-After"] = str(retry)
-    return problem(error.status, error.title, str(error), headers=headers, **extra)
+    response = problem(error.status, error.title, str(error), headers=headers, **extra)
+    if getattr(error, "recycle_process", False):
+        response.call_on_close(_end_process)
+    return response

@@ -26,6 +26,9 @@ class SparqlRequest:
     accept: tuple[tuple[str, float], ...] = ()
     default_graph: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
+    #: Resolves relative IRIs in the query (the protocol lets the service pick it: we use the
+    #: endpoint's URL, as Oxigraph's server does).
+    base_iri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ def _format(kind: str, accept: tuple[tuple[str, float], ...]):  # type: ignore[n
 def answer_sparql(store: ox.Store, request: SparqlRequest, row_cap: int) -> SparqlAnswer:
     result = store.query(
         request.text,
+        base_iri=request.base_iri,
         default_graph=_graphs(request.default_graph),
         named_graphs=_graphs(request.named_graphs),
     )

@@ -1,14 +1,25 @@
-"""A small pool of query worker processes with a hard deadline per query.
+"""Executing queries with a hard deadline, in one of two ways.
+
+:class:`QueryRunner` (isolation "process", the default): a
 
 pyoxigraph has no way to cancel a running query, so every user query runs in a worker
 process (server/query_worker.py). If the answer is not back by the deadline the worker is
 killed, a fresh one takes its place, and the caller gets :class:`QueryTimeout` at once. When
 every worker is busy for longer than ``wait`` seconds the caller gets :class:`Overloaded`
 (503 with Retry-After) rather than queueing without bound.
+
+:class:`InProcessExecutor` (isolation "worker", used by `metakg serve` when each server
+process handles one request at a time): the query runs in the server process itself, on a
+helper thread; on a deadline miss the caller answers 504 and the server process ends right
+after sending it (the server starts a fresh one), which stops the work for real without a
+round trip to another process for every query.
+
+Both answer through :func:`server.query_worker.handle`, so the results are identical.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import multiprocessing
 import queue
 import threading
@@ -31,6 +42,20 @@ _ERRORS = {
     "row-cap": TooManyRows,
     "failed": Overloaded,
 }
+
+
+def unpack(reply: tuple[Any, ...]) -> Any:
+    """The payload of a worker reply, or the matching error raised."""
+    if reply[0] == "ok":
+        return reply[1]
+    raise _ERRORS[reply[1]](reply[2])
+
+
+def _timeout(deadline: float) -> QueryTimeout:
+    return QueryTimeout(
+        f"the query ran past the {deadline:g} s deadline and was stopped; make it more "
+        "selective (more specific patterns, LIMIT) and try again"
+    )
 
 
 @dataclass
@@ -113,22 +138,53 @@ class QueryRunner:
             worker.conn.send(message)
             if not worker.conn.poll(deadline):
                 worker = self._retire(worker)
-                raise QueryTimeout(
-                    f"the query ran past the {deadline:g} s deadline and was stopped; make it "
-                    "more selective (more specific patterns, LIMIT) and try again"
-                )
+                raise _timeout(deadline)
             reply = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError):
             worker = self._retire(worker)
             raise Overloaded("a query worker stopped unexpectedly; retry the query") from None
         finally:
             self._idle.put(worker)
-        if reply[0] == "ok":
-            return reply[1]
-        raise _ERRORS[reply[1]](reply[2])
+        return unpack(reply)
 
     def sparql(self, request: query_worker.SparqlRequest) -> query_worker.SparqlAnswer:
         return self.call(("sparql", request))
 
     def named(self, bound: Any) -> list[dict[str, str]]:
         return self.call(("named", bound))
+
+
+class InProcessExecutor:
+    """Runs each query on one helper thread of this process, waiting at most the deadline."""
+
+    def __init__(self, store: Any, *, timeout: float, row_cap: int) -> None:
+        self.store = store
+        self.timeout = timeout
+        self.row_cap = row_cap
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="metakg-query"
+        )
+        self._stuck = False
+
+    def call(self, message: tuple[Any, ...], *, timeout: float | None = None) -> Any:
+        deadline = self.timeout if timeout is None else timeout
+        if self._stuck:
+            raise Overloaded("this server process is being replaced; retry the query")
+        future = self._pool.submit(query_worker.handle, self.store, message, self.row_cap)
+        try:
+            reply = future.result(timeout=deadline)
+        except concurrent.futures.TimeoutError:
+            self._stuck = True
+            error = _timeout(deadline)
+            error.recycle_process = True
+            raise error from None
+        return unpack(reply)
+
+    def sparql(self, request: query_worker.SparqlRequest) -> query_worker.SparqlAnswer:
+        return self.call(("sparql", request))
+
+    def named(self, bound: Any) -> list[dict[str, str]]:
+        return self.call(("named", bound))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -41,6 +41,12 @@ def _positive_float(value: str) -> float:
     return number
 
 
+def _choice(value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ValueError(f"must be one of: {', '.join(choices)}")
+    return value
+
+
 def _flag(value: str) -> bool:
     folded = value.strip().casefold()
     if folded in ("1", "true", "yes", "on"):
@@ -59,8 +65,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("host", lambda: "127.0.0.1", str, "Address `metakg serve` listens on."),
     Setting("port", lambda: 8000, _positive_int, "Port `metakg serve` listens on."),
-    Setting("workers", lambda: 2, _positive_int, "Server worker processes (gunicorn)."),
-    Setting("threads", lambda: 4, _positive_int, "Threads per server worker."),
+    Setting("workers", lambda: 4, _positive_int, "Server worker processes."),
+    Setting(
+        "threads",
+        lambda: 1,
+        _positive_int,
+        "Threads per server worker (with 1, queries run in the worker itself: fastest).",
+    ),
     Setting(
         "query_timeout",
         lambda: 10.0,
@@ -78,6 +89,14 @@ SETTINGS: tuple[Setting, ...] = (
         lambda: 2,
         _positive_int,
         "Query worker processes per server worker (a runaway query is stopped by ending one).",
+    ),
+    Setting(
+        "query_isolation",
+        lambda: "process",
+        lambda v: _choice(v, ("process", "worker")),
+        "How a query past its deadline is stopped: 'process' (queries run in worker "
+        "processes that are ended) or 'worker' (queries run in the server process, which "
+        "ends after answering 504; only with one thread per server worker).",
     ),
     Setting(
         "max_body",
@@ -137,3 +156,9 @@ def settings_with(
 
 def describe_settings() -> str:
     return "\n".join(f"{s.env}: {s.help}" for s in SETTINGS)
+
+
+def to_environ(values: Mapping[str, Any]) -> dict[str, str]:
+    """``METAKG_*`` variables that reproduce ``values`` (for server worker processes)."""
+    by_name = {s.name: s for s in SETTINGS}
+    return {by_name[name].env: str(value) for name, value in values.items() if name in by_name}

@@ -3,27 +3,45 @@
 GET with ``query=``, POST form-encoded, and POST ``application/sparql-query``; the protocol
 dataset (``default-graph-uri``, ``named-graph-uri``); results by content negotiation. Updates
 are refused with 403. A GET without ``query`` returns the service description.
+
+The endpoint is served by :class:`SparqlEndpoint`, a lean WSGI layer in front of the Flask
+app: SPARQL clients send many small requests, and this path skips the framework's per-request
+machinery while keeping the same rules (size limits, CORS for GET/POST, a per-client rate
+limit, problem+json errors). Everything else goes to Flask.
 """
 
 from __future__ import annotations
 
-import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, request
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
+import pyoxigraph as ox
+from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request, Response
+
+from graph.errors import MetakgError
 from queries.guard import refusals
 from server.errors import (
     BadRequest,
     QueryRefused,
     ReadOnly,
+    TooManyRequests,
     UnsupportedMediaType,
+    URITooLong,
+    from_error,
+    problem,
 )
 from server.query_worker import SparqlRequest
 
-bp = Blueprint("sparql", __name__)
-
+PATH = "/sparql"
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
+ALLOWED_METHODS = "GET, POST, OPTIONS"
 
 
 def _read_only() -> ReadOnly:
@@ -44,10 +62,10 @@ def _graph_iris(values: list[str], name: str) -> tuple[str, ...] | None:
     return tuple(values)
 
 
-def _query_from_request() -> tuple[list[str], list[str], list[str]] | None:
+def _query_from_request(request: Request) -> tuple[list[str], list[str], list[str]] | None:
     """The query texts and protocol dataset of the request; None for a bare GET."""
     args = request.args
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         if "update" in args:
             raise _read_only()
         if "query" not in args:
@@ -87,29 +105,34 @@ def _query_from_request() -> tuple[list[str], list[str], list[str]] | None:
     )
 
 
-@bp.route("/sparql", methods=["GET", "POST"])
-def endpoint() -> Response:
-    found = _query_from_request()
-    if found is None:
-        return service_description()
-    texts, default_graphs, named_graphs = found
-    if len(texts) != 1:
-        raise BadRequest(f"send exactly one 'query' parameter; got {len(texts)}")
-    text = texts[0]
-    if not text.strip():
-        raise BadRequest("the 'query' parameter is empty")
-    state = current_app.extensions["metakg"]
-    reasons = refusals(text, local_graphs=state.named_graphs)
-    if reasons:
-        raise QueryRefused("; ".join(reasons))
-    answer = state.runner.sparql(
-        SparqlRequest(
-            text=text,
-            accept=tuple((m, q) for m, q in request.accept_mimetypes),
-            default_graph=_graph_iris(default_graphs, "default-graph-uri"),
-            named_graphs=_graph_iris(named_graphs, "named-graph-uri"),
+def respond(request: Request, state: Any) -> Response:
+    """Answer one protocol request; never raises (errors become problem+json)."""
+    try:
+        found = _query_from_request(request)
+        if found is None:
+            return service_description(request)
+        texts, default_graphs, named_graphs = found
+        if len(texts) != 1:
+            raise BadRequest(f"send exactly one 'query' parameter; got {len(texts)}")
+        text = texts[0]
+        if not text.strip():
+            raise BadRequest("the 'query' parameter is empty")
+        reasons = refusals(text, local_graphs=state.named_graphs)
+        if reasons:
+            raise QueryRefused("; ".join(reasons))
+        answer = state.executor.sparql(
+            SparqlRequest(
+                text=text,
+                accept=tuple((m, q) for m, q in request.accept_mimetypes),
+                default_graph=_graph_iris(default_graphs, "default-graph-uri"),
+                named_graphs=_graph_iris(named_graphs, "named-graph-uri"),
+                base_iri=request.base_url,
+            )
         )
-    )
+    except MetakgError as error:
+        return from_error(error)
+    except HTTPException as error:  # e.g. 413 while reading a body over the limit
+        return problem(error.code or 400, error.name, error.description or "")
     response = Response(answer.body, status=200, content_type=answer.media_type)
     response.headers["X-Result-Rows"] = str(answer.rows)
     response.vary.add("Accept")
@@ -128,5 +151,176 @@ SERVICE_DESCRIPTION = """@prefix sd: <http://www.w3.org/ns/sparql-service-descri
 """
 
 
-def service_description() -> Response:
+def service_description(request: Request) -> Response:
     return Response(SERVICE_DESCRIPTION.format(endpoint=request.base_url), mimetype="text/turtle")
+
+
+class SparqlEndpoint:
+    """WSGI middleware: serves ``/sparql`` itself and passes every other path to ``app``."""
+
+    def __init__(
+        self,
+        app: Callable[..., Iterable[bytes]],
+        state: Any,
+        settings: Mapping[str, Any],
+    ) -> None:
+        self.app = app
+        self.state = state
+        self.max_body = int(settings["max_body"])
+        self.max_url = int(settings["max_url"])
+        self.cors = bool(settings["cors"])
+        limit = str(settings["rate_limit"]).strip()
+        self.limits = [] if limit.casefold() in ("", "off", "none") else parse_many(limit)
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("PATH_INFO") not in (PATH, PATH + "/"):
+            return self.app(environ, start_response)
+        request = Request(environ)
+        request.max_content_length = self.max_body
+        response = self._handle(request)
+        if self.cors:
+            response.headers["Access-Control-Allow-Origin"] = "*"
+        return response(environ, start_response)
+
+    def _handle(self, request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return self._preflight()
+        if request.method not in ("GET", "HEAD", "POST"):
+            return problem(
+                405,
+                "Method Not Allowed",
+                f"{request.method} is not allowed on {PATH}; use GET or POST (read-only)",
+                headers={"Allow": ALLOWED_METHODS},
+            )
+        if len(request.url) > self.max_url:
+            return from_error(
+                URITooLong(
+                    f"the request URL has {len(request.url)} characters, more than the "
+                    f"{self.max_url} accepted; send long SPARQL queries by POST "
+                    "(form-encoded or application/sparql-query)"
+                )
+            )
+        client = request.remote_addr or "unknown"
+        for limit in self.limits:
+            if not self.limiter.hit(limit, "sparql", client):
+                reset = self.limiter.get_window_stats(limit, "sparql", client).reset_time
+                error = TooManyRequests(f"more than {limit} from {client}; slow down")
+                error.retry_after = max(1, int(reset - time.time()))
+                return from_error(error)
+        return respond(request, self.state)
+
+    def _preflight(self) -> Response:
+        response = Response(status=204)
+        if self.cors:
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+            response.headers["Access-Control-Max-Age"] = "600"
+        response.headers["Allow"] = ALLOWED_METHODS
+        return response
+
+
+def _problem_responses() -> dict[str, Any]:
+    problem_schema = {"$ref": "#/components/schemas/Problem"}
+    statuses = {
+        "400": "Malformed or refused query (syntax error, SERVICE, LOAD, remote FROM)",
+        "403": "SPARQL Update is not accepted (read-only endpoint)",
+        "405": "Method other than GET, POST or OPTIONS",
+        "406": "No acceptable result format for this query form",
+        "413": "Request body larger than METAKG_MAX_BODY",
+        "414": "URL longer than METAKG_MAX_URL: send the query by POST",
+        "415": "Unsupported Content-Type or charset",
+        "422": "More rows than METAKG_ROW_CAP: page with LIMIT and OFFSET",
+        "429": "Too many requests from this client",
+        "503": "All query workers busy: retry after the Retry-After delay",
+        "504": "The query ran past METAKG_QUERY_TIMEOUT and was stopped",
+    }
+    return {
+        code: {
+            "description": text,
+            "content": {"application/problem+json": {"schema": problem_schema}},
+        }
+        for code, text in statuses.items()
+    }
+
+
+def describe_in_openapi(spec: dict[str, Any]) -> dict[str, Any]:
+    """Add ``/sparql`` (served outside Flask's routing) to the OpenAPI document."""
+    results = {
+        media: {"schema": {"type": "string"}}
+        for media in (
+            "application/sparql-results+json",
+            "application/sparql-results+xml",
+            "text/csv",
+            "text/tab-separated-values",
+            "text/turtle",
+            "application/n-triples",
+            "application/rdf+xml",
+            "application/ld+json",
+        )
+    }
+    dataset = [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "schema": {"type": "array", "items": {"type": "string", "format": "iri"}},
+            "description": f"SPARQL Protocol dataset: {text}",
+        }
+        for name, text in (
+            ("default-graph-uri", "graphs merged into the default graph"),
+            ("named-graph-uri", "graphs available to GRAPH"),
+        )
+    ]
+    ok = {"description": "Query results (format by Accept)", "content": results}
+    spec.setdefault("components", {}).setdefault("schemas", {})["Problem"] = {
+        "type": "object",
+        "description": "RFC 9457 problem details",
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+        },
+        "required": ["type", "title", "status", "detail"],
+    }
+    spec.setdefault("paths", {})[PATH] = {
+        "get": {
+            "tags": ["SPARQL"],
+            "summary": "SPARQL 1.1 query (GET)",
+            "description": "Without `query`, returns the service description (Turtle). "
+            "SELECT/ASK default to SPARQL JSON, CONSTRUCT/DESCRIBE to Turtle.",
+            "parameters": [
+                {
+                    "name": "query",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string"},
+                    "example": "SELECT ?s WHERE { ?s a <https://w3id.org/biolink/vocab/Gene> } "
+                    "LIMIT 5",
+                },
+                *dataset,
+            ],
+            "responses": {"200": ok, **_problem_responses()},
+        },
+        "post": {
+            "tags": ["SPARQL"],
+            "summary": "SPARQL 1.1 query (POST, form-encoded or direct)",
+            "parameters": dataset,
+            "requestBody": {
+                "required": True,
+                "content": {
+                    FORM: {
+                        "schema": {
+                            "type": "object",
+                            "properties": {"query": {"type": "string"}},
+                            "required": ["query"],
+                        }
+                    },
+                    DIRECT: {"schema": {"type": "string"}},
+                },
+            },
+            "responses": {"200": ok, **_problem_responses()},
+        },
+    }
+    return spec

@@ -1,46 +1,47 @@
-"""Running the app under gunicorn (a production WSGI server), from `metakg serve`.
+"""Running the app under Granian (a production HTTP server written in Rust), from
+`metakg serve`.
 
-The app is created in each worker process after the fork (no preloading), so every worker
-opens the store read-only itself and starts its own query worker processes.
+Each worker process creates the app itself (the settings reach it as ``METAKG_*``
+variables), opens the store read-only, and serves requests on ``threads`` threads. With one
+thread per worker, queries run in the worker (isolation "worker"): a query past its deadline
+is answered 504 and that worker then ends, and Granian starts a fresh one. With more
+threads, queries run in separate query processes (isolation "process").
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
-from gunicorn.app.base import BaseApplication
+from granian import Granian
+from granian.constants import Interfaces
 
 from server.app import create_app
+from server.settings import to_environ
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, settings: Mapping[str, Any]) -> None:
-        self.settings = dict(settings)
-        super().__init__()
+def create() -> Any:
+    """The WSGI app of one worker process (Granian's factory target)."""
+    return create_app()
 
-    def load_config(self) -> None:
-        s = self.settings
-        options = {
-            "bind": f"{s['host']}:{s['port']}",
-            "workers": s["workers"],
-            "threads": s["threads"],
-            "worker_class": "gthread",
-            # Long GET queries are judged by the app (414 with advice), not cut by gunicorn.
-            "limit_request_line": 0,
-            # A worker must outlive the slowest allowed query by a margin.
-            "timeout": int(s["query_timeout"]) + 30,
-            "graceful_timeout": 10,
-            "accesslog": "-",
-            "errorlog": "-",
-            "preload_app": False,
-        }
-        for key, value in options.items():
-            self.cfg.set(key, value)
 
-    def load(self) -> Any:
-        return create_app(self.settings)
+def isolation_for(settings: Mapping[str, Any]) -> str:
+    return "worker" if settings["threads"] == 1 else "process"
 
 
 def serve(settings: Mapping[str, Any]) -> None:
-    _Gunicorn(settings).run()
+    values = {**settings, "query_isolation": isolation_for(settings)}
+    os.environ.update(to_environ(values))
+    Granian(
+        "server.wsgi:create",
+        factory=True,
+        interface=Interfaces.WSGI,
+        address=str(values["host"]),
+        port=int(values["port"]),
+        workers=int(values["workers"]),
+        blocking_threads=int(values["threads"]),
+        respawn_failed_workers=True,
+        respawn_interval=0.5,
+        log_access=False,
+    ).serve()

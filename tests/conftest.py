@@ -70,7 +70,7 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """A real `metakg serve` (gunicorn) process on 127.0.0.1, stopped at teardown."""
+    """A real `metakg serve` (Granian) process on 127.0.0.1, stopped at teardown."""
 
     def __init__(self, store: Path, **settings: str) -> None:
         import os
@@ -100,6 +100,7 @@ class LiveServer:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                self._log_handle.close()
                 raise RuntimeError(f"metakg serve exited: {self.log.read_text()}")
             try:
                 with urllib.request.urlopen(self.url + "/", timeout=2):
@@ -125,7 +126,7 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(store_path: Path):  # type: ignore[no-untyped-def]
-    """The curated store served over HTTP by a real gunicorn process; deadline 3 s."""
-    server = LiveServer(store_path, query_timeout="3", workers="1", threads="4")
+    """The curated store served over HTTP by a real `metakg serve`; deadline 3 s."""
+    server = LiveServer(store_path, query_timeout="3", workers="2", threads="1")
     yield server
     server.stop()
