@@ -271,6 +271,143 @@ def references(page: Path, ids: Path | None, output: Path | None) -> None:
         _progress(f"wrote {output}")
 
 
+def _rows_out(columns: Sequence[str], rows: list[dict[str, str]], fmt: str) -> str:
+    """Rows as an aligned table, JSON, CSV or TSV."""
+    import csv
+    import io
+
+    if fmt == "json":
+        return json.dumps(rows, indent=2, ensure_ascii=False)
+    if fmt in ("csv", "tsv"):
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([[row.get(c, "") for c in columns] for row in rows])
+        return out.getvalue().rstrip("\n")
+    widths = {c: min(40, max([len(c)] + [len(row.get(c, "")) for row in rows])) for c in columns}
+    lines = ["  ".join(c.ljust(widths[c]) for c in columns)]
+    lines.append("  ".join("-" * widths[c] for c in columns))
+    for row in rows:
+        cells = []
+        for c in columns:
+            value = row.get(c, "")
+            cells.append((value if len(value) <= 40 else value[:37] + "...").ljust(widths[c]))
+        lines.append("  ".join(cells).rstrip())
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(lines)
+
+
+FORMAT_OPTION = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "tsv"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+
+
+@main.command(name="queries")
+def list_queries() -> None:
+    """List the named queries with their parameters."""
+    from queries import named
+
+    for query in named.registry().values():
+        params = " ".join(
+            f"{p.name}={'...' if p.required else '[' + (p.default or '') + ']'}"
+            for p in query.params
+        )
+        click.echo(f"{query.name}  {params}".rstrip())
+        click.echo(f"    {query.title}")
+        example = " ".join(f"--param {k}={v!r}" for k, v in query.example.items())
+        click.echo(f"    e.g. metakg query {query.name} {example}".rstrip())
+
+
+@main.command()
+@click.argument("name")
+@click.option("--param", "params", multiple=True, metavar="K=V", help="A parameter; repeat.")
+@click.option("--store", type=click.Path(path_type=Path), help="Store directory.")
+@FORMAT_OPTION
+def query(name: str, params: tuple[str, ...], store: Path | None, fmt: str) -> None:
+    """Run a named query (see `metakg queries`)."""
+    from queries import named
+
+    raw: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            _fail(f"--param needs the form NAME=VALUE; got {item!r}", 2)
+        raw[key.strip()] = value.strip()
+    try:
+        knowledge = KnowledgeStore(_store_path(store))
+        chosen = named.get(name)
+        bound = named.bind(chosen, raw, index=lookup.name_index(knowledge.graph))
+        rows = named.run_sparql(bound, knowledge.rdf)
+    except MetakgError as exc:
+        _fail(str(exc))
+    click.echo(_rows_out(chosen.columns, rows, fmt))
+
+
+@main.command()
+@click.argument("text", metavar="QUERY|@FILE")
+@click.option("--store", type=click.Path(path_type=Path), help="Store directory.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "tsv", "xml", "turtle", "ntriples"]),
+    default="table",
+    show_default=True,
+    help="Output format (turtle/ntriples for CONSTRUCT and DESCRIBE).",
+)
+def sparql(text: str, store: Path | None, fmt: str) -> None:
+    """Run a SPARQL query on the store (read-only; the same guard as the HTTP endpoint)."""
+    import pyoxigraph as ox
+
+    from queries.guard import refusals
+
+    if text.startswith("@"):
+        try:
+            text = Path(text[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            _fail(f"cannot read the query file: {exc}", 2)
+    try:
+        knowledge = KnowledgeStore(_store_path(store))
+        reasons = refusals(text, local_graphs={g.value for g in knowledge.rdf.named_graphs()})
+        if reasons:
+            _fail("; ".join(reasons))
+        result = knowledge.rdf.query(text)
+    except SyntaxError as exc:
+        _fail(f"SPARQL syntax error: {exc}")
+    except MetakgError as exc:
+        _fail(str(exc))
+    if isinstance(result, ox.QueryBoolean):
+        click.echo("true" if bool(result) else "false")
+        return
+    if isinstance(result, ox.QueryTriples):
+        rdf = {"ntriples": ox.RdfFormat.N_TRIPLES}.get(fmt, ox.RdfFormat.TURTLE)
+        click.echo(ox.serialize(result, format=rdf).decode("utf-8"), nl=False)
+        return
+    formats = {
+        "json": ox.QueryResultsFormat.JSON,
+        "xml": ox.QueryResultsFormat.XML,
+        "csv": ox.QueryResultsFormat.CSV,
+        "tsv": ox.QueryResultsFormat.TSV,
+    }
+    if fmt in formats:
+        click.echo(result.serialize(format=formats[fmt]).decode("utf-8"))
+        return
+    columns = [v.value for v in result.variables]
+    rows = [{c: "" if s[c] is None else _term_text(s[c]) for c in columns} for s in result]
+    click.echo(_rows_out(columns, rows, "table"))
+
+
+def _term_text(term: object) -> str:
+    from graph.curie import compress
+
+    value = getattr(term, "value", str(term))
+    return compress(value) if type(term).__name__ == "NamedNode" else value
+
+
 def render_summary(summary: dict[str, Any]) -> str:
     lines = ["Nodes by category:"]
     lines += [f"  {k.replace('_', ' '):<22}{v:>6}" for k, v in summary["nodes"].items() if v]

@@ -1,0 +1,1341 @@
+"""The catalogue of named queries: each one as SPARQL, as its Cypher twin and as a networkx
+traversal, with the parameters it takes and the columns it returns.
+
+The public API (binding, running, the registry, the docs) is in :mod:`queries.named`; this
+module only holds the definitions. Rules every definition follows:
+
+* The SPARQL text is fixed and self-contained (it declares its prefixes). A parameter appears
+  only as the variable ``?name`` and is bound by a pyoxigraph substitution, never formatted in.
+  That variable is in the ``SELECT`` projection (pyoxigraph refuses to substitute one that is
+  not) and is used only in triple patterns and ``FILTER`` comparisons: pyoxigraph 0.5 does not
+  substitute inside ``BOUND(?p)`` or a bare ``BIND(?p AS ?x)`` (checked by experiment, see
+  tests/test_named_queries.py).
+* An omitted optional entity parameter is substituted with the empty string literal ``""``,
+  which the query reads as "no restriction" (``sameTerm(?p, "")``); in Cypher it is ``null``.
+* The networkx traversal produces exactly the rows of the SPARQL query; the tests check it.
+  It receives one member at a time of an "entities" parameter, as the SPARQL does.
+* Columns named in ``list_columns`` hold ``;``-joined sets (reference numbers, symbols) that
+  :func:`queries.named.normalise_list` dedupes and sorts, numbers first and numerically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from graph.vocab import BIOLINK, DCTERMS, METAKG, MKG, RDF, RDFS, Category, Predicate
+from queries.lookup import subtypes
+
+Row = dict[str, str]
+Traversal = Callable[[nx.MultiDiGraph, Mapping[str, object]], list[Row]]
+
+GENE_LIKE = (Category.GENE, Category.MICRORNA)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a named query.
+
+    ``kind`` is ``"entity"`` (one name, alias or CURIE, resolved to a node of one of
+    ``categories``; any category when empty), ``"entities"`` (a comma-separated list of them;
+    the SPARQL runs once per member and the results are unioned), ``"choice"`` (one of
+    ``choices``) or ``"integer"`` (a whole number from 1 to 1,000,000). ``choice_iris``, when
+    given, is the IRI substituted for each choice (same order); otherwise a choice is
+    substituted as a plain literal.
+    """
+
+    name: str
+    description: str
+    kind: str
+    categories: tuple[Category, ...] = ()
+    choices: tuple[str, ...] = ()
+    required: bool = True
+    default: str | None = None
+    choice_iris: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A named, parameterised question with its SPARQL text, Cypher twin and networkx twin."""
+
+    name: str
+    title: str
+    description: str
+    params: tuple[Param, ...]
+    columns: tuple[str, ...]
+    sparql: str
+    cypher: str
+    example: dict[str, str]
+    traverse: Traversal
+    #: Columns holding ``;``-joined sets, normalised by :func:`queries.named.normalise_list`.
+    list_columns: tuple[str, ...] = ()
+
+
+# --- shared SPARQL fragments (fixed text) ------------------------------------------------
+
+PREFIXES = f"""PREFIX rdf: <{RDF}>
+PREFIX rdfs: <{RDFS}>
+PREFIX dcterms: <{DCTERMS}>
+PREFIX biolink: <{BIOLINK}>
+PREFIX mkg: <{MKG}>
+"""
+
+#: Binds ``?reference`` to the review reference number, or the publication IRI when the
+#: publication has no number; aggregated into ``?references`` by ``_REFERENCES``.
+_REFERENCE = """  ?assertion biolink:publications ?publication .
+  OPTIONAL { ?publication mkg:referenceNumber ?publication_number }
+  BIND(COALESCE(STR(?publication_number), STR(?publication)) AS ?reference)"""
+_REFERENCES = '(GROUP_CONCAT(DISTINCT ?reference; separator=";") AS ?references)'
+
+#: Predicate keys and their IRIs, for queries that report which predicate an assertion has.
+_PREDICATE_TABLE = (
+    "  VALUES (?predicate ?predicate_iri) {\n"
+    + "\n".join(f'    ("{p.key}" <{p.iri}>)' for p in Predicate)
+    + "\n  }"
+)
+
+_SUPPRESSOR_CLASS = f"<{METAKG}class/metastasis_suppressor>"
+_COLONIZATION = f"<{METAKG}step/colonization>"
+
+#: Cypher: the references of relationship ``r`` as reference numbers (or publication ids).
+_CYPHER_REFERENCES = (
+    "COLLECT { MATCH (p:Publication) WHERE p.id IN r.references "
+    "RETURN coalesce(toString(p.referenceNumber), p.id) } AS references"
+)
+
+
+def _columns(names: str) -> tuple[str, ...]:
+    return tuple(names.split())
+
+
+def _select(variables: str, where: str, *, aggregate: str = _REFERENCES) -> str:
+    """A grouped SELECT: ``variables`` plus one aggregate, grouped by ``variables``."""
+    return (
+        f"{PREFIXES}SELECT {variables} {aggregate}\nWHERE {{\n{where}\n}}\nGROUP BY {variables}\n"
+    )
+
+
+# --- shared networkx helpers -------------------------------------------------------------
+
+
+def text(value: object) -> str:
+    """A cell as the SPARQL side renders it: lexical forms, ``""`` for missing values."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _associations(graph: nx.MultiDiGraph, predicate: str) -> Iterator[tuple[str, str, str, Any]]:
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        if data.get("predicate") == predicate:
+            yield u, v, key, data
+
+
+def _reference_key(graph: nx.MultiDiGraph, publication: str) -> str:
+    number = graph.nodes[publication].get("referenceNumber")
+    return publication if number is None else str(number)
+
+
+def _references(graph: nx.MultiDiGraph, data: Mapping[str, Any]) -> str:
+    return ";".join(_reference_key(graph, p) for p in data["references"])
+
+
+def _with_subtypes(graph: nx.MultiDiGraph, node_id: str) -> set[str]:
+    return {node_id} | subtypes(graph, node_id)
+
+
+def _node(graph: nx.MultiDiGraph, node_id: str, name: str) -> str:
+    return text(graph.nodes[node_id].get(name))
+
+
+def _is_gene(graph: nx.MultiDiGraph, node_id: str) -> bool:
+    return graph.nodes[node_id]["category"] in {c.key for c in GENE_LIKE}
+
+
+# --- 1. genes for a cancer type and an organ ---------------------------------------------
+
+
+def _genes_for_cancer_organ(graph: nx.MultiDiGraph, values: Mapping[str, object]) -> list[Row]:
+    cancer, organ = str(values["cancer"]), str(values["organ"])
+    scope = _with_subtypes(graph, cancer)
+    rows = []
+    for gene, _, key, data in graph.in_edges(organ, keys=True, data=True):
+        if data.get("predicate") != "mediates_metastasis_to":
+            continue
+        context = data.get("cancer_type")
+        if context is not None:
+            if context not in scope:
+                continue
+            basis = "cancer_type_context"
+        else:
+            contributes = any(
+                d.get("predicate") == "contributes_to" and target in scope
+                for _, target, d in graph.out_edges(gene, data=True)
+            )
+            if not contributes:
+                continue
+            basis = "contributes_to"
+        rows.append(
+            {
+                "symbol": _node(graph, gene, "symbol"),
+                "gene": gene,
+                "direction": data["direction"],
+                "confidence": data["confidence"],
+                "step": text(data.get("step")),
+                "cancer_type_context": text(context),
+                "basis": basis,
+                "references": _references(graph, data),
+                "assertion": key,
+            }
+        )
+    return rows
+
+
+GENES_FOR_CANCER_ORGAN = NamedQuery(
+    name="genes_for_cancer_organ",
+    title="Genes that mediate a cancer type's metastasis to an organ",
+    description=(
+        "Which genes and miRNAs does the evidence tie to metastasis of this cancer type to "
+        "this organ? For cancer biologists asking, for example, which genes let breast cancer "
+        "colonise bone.\n\n"
+        "A row is one `mediates_metastasis_to` assertion from a gene to the organ that passes "
+        "one of two rules (column `basis`):\n\n"
+        "- `cancer_type_context`: the assertion's cancer-type context is the given cancer type "
+        "or one of its subtypes (`rdfs:subClassOf*`, so lung cancer covers lung "
+        "adenocarcinoma);\n"
+        "- `contributes_to`: the assertion has no cancer-type context, and the gene has a "
+        "`contributes_to` assertion to the given cancer type or one of its subtypes.\n\n"
+        "An assertion whose context is another cancer type (melanoma for a breast cancer "
+        "question) is left out, and so is the parent type's context when a subtype is asked "
+        "for. All directions are listed (`promotes`, `suppresses`, `associated`); "
+        "`references` are the review's reference numbers (publication CURIEs for papers "
+        "outside the review), numerically sorted."
+    ),
+    params=(
+        Param(
+            "cancer",
+            "the cancer type (its subtypes are included)",
+            "entity",
+            (Category.CANCER_TYPE,),
+        ),
+        Param("organ", "the target organ of metastasis", "entity", (Category.ORGAN,)),
+    ),
+    columns=_columns(
+        "symbol gene direction confidence step cancer_type_context basis references assertion"
+    ),
+    list_columns=("references",),
+    sparql=_select(
+        "?cancer ?organ ?symbol ?gene ?direction ?confidence ?step ?cancer_type_context"
+        " ?basis ?assertion",
+        """  ?assertion rdf:predicate mkg:mediates_metastasis_to ;
+             rdf:subject ?gene ;
+             rdf:object ?organ ;
+             mkg:direction ?direction ;
+             mkg:confidence ?confidence .
+  ?gene biolink:symbol ?symbol .
+  OPTIONAL { ?assertion mkg:stepContext ?step }
+  OPTIONAL { ?assertion mkg:cancerTypeContext ?cancer_type_context }
+  FILTER(
+    (BOUND(?cancer_type_context)
+      && EXISTS { ?cancer_type_context rdfs:subClassOf* ?cancer })
+    || (!BOUND(?cancer_type_context)
+      && EXISTS { ?gene biolink:contributes_to ?contributed .
+                  ?contributed rdfs:subClassOf* ?cancer })
+  )
+  BIND(IF(BOUND(?cancer_type_context), "cancer_type_context", "contributes_to") AS ?basis)
+"""
+        + _REFERENCE,
+    ),
+    cypher=f"""MATCH (cancer:CancerType {{id: $cancer}})
+MATCH (gene)-[r:mediates_metastasis_to]->(:Organ {{id: $organ}})
+WHERE (r.cancer_type IS NOT NULL
+       AND EXISTS {{ MATCH (:CancerType {{id: r.cancer_type}})-[:subclass_of*0..]->(cancer) }})
+   OR (r.cancer_type IS NULL
+       AND EXISTS {{ MATCH (gene)-[:contributes_to]->(:CancerType)-[:subclass_of*0..]->(cancer) }})
+RETURN gene.symbol AS symbol, gene.id AS gene, r.direction AS direction,
+       r.confidence AS confidence, coalesce(r.step, '') AS step,
+       coalesce(r.cancer_type, '') AS cancer_type_context,
+       CASE WHEN r.cancer_type IS NULL THEN 'contributes_to' ELSE 'cancer_type_context' END
+         AS basis,
+       {_CYPHER_REFERENCES}, r.id AS assertion
+ORDER BY symbol, assertion
+""",
+    example={"cancer": "breast cancer", "organ": "bone"},
+    traverse=_genes_for_cancer_organ,
+)
+
+
+# --- 2. genes at a cascade step ------------------------------------------------------------
+
+
+def _genes_at_step(graph: nx.MultiDiGraph, values: Mapping[str, object]) -> list[Row]:
+    step, organ = str(values["step"]), values.get("organ")
+    candidates = [
+        (u, key, "acts_at_step", data.get("organ"), data)
+        for u, _, key, data in graph.in_edges(step, keys=True, data=True)
+        if data.get("predicate") == "acts_at_step"
+    ] + [
+        (u, key, "mediates_metastasis_to", v, data)
+        for u, v, key, data in _associations(graph, "mediates_metastasis_to")
+        if data.get("step") == step
+    ]
+    rows = []
+    for gene, key, predicate, where, data in candidates:
+        if organ is not None and where != organ:
+            continue
+        rows.append(
+            {
+                "symbol": _node(graph, gene, "symbol"),
+                "gene": gene,
+                "predicate": predicate,
+                "organ_context": text(where),
+                "direction": data["direction"],
+                "confidence": data["confidence"],
+                "cancer_type_context": text(data.get("cancer_type")),
+                "references": _references(graph, data),
+                "assertion": key,
+            }
+        )
+    return rows
+
+
+GENES_AT_STEP = NamedQuery(
+    name="genes_at_step",
+    title="Genes acting at a step of the metastatic cascade, optionally in one organ",
+    description=(
+        "Which genes act at this step of the cascade (local invasion, intravasation, "
+        "survival in the circulation, arrest and extravasation, latency, colonization, or a "
+        "cross-cutting process such as the pre-metastatic niche), and where?\n\n"
+        "A row is either an `acts_at_step` assertion from a gene to the step (`organ_context` "
+        "is its organ context, empty when it has none) or a `mediates_metastasis_to` "
+        "assertion whose step context is the step (`organ_context` is its target organ). "
+        "With `organ`, only rows whose `organ_context` is that organ are kept (an assertion "
+        "without an organ context is then left out). Cancer types are not filtered: "
+        "`cancer_type_context` says which one the evidence comes from."
+    ),
+    params=(
+        Param(
+            "step", "the cascade step or cross-cutting process", "entity", (Category.CASCADE_STEP,)
+        ),
+        Param(
+            "organ",
+            "only assertions about this organ (default: any organ)",
+            "entity",
+            (Category.ORGAN,),
+            required=False,
+        ),
+    ),
+    columns=_columns(
+        "symbol gene predicate organ_context direction confidence cancer_type_context "
+        "references assertion"
+    ),
+    list_columns=("references",),
+    sparql=_select(
+        "?step ?organ ?symbol ?gene ?predicate ?organ_context ?direction ?confidence"
+        " ?cancer_type_context ?assertion",
+        """  {
+    ?assertion rdf:predicate mkg:acts_at_step ;
+               rdf:subject ?gene ;
+               rdf:object ?step .
+    OPTIONAL { ?assertion mkg:organContext ?organ_context }
+    BIND("acts_at_step" AS ?predicate)
+  } UNION {
+    ?assertion rdf:predicate mkg:mediates_metastasis_to ;
+               rdf:subject ?gene ;
+               rdf:object ?organ_context ;
+               mkg:stepContext ?step .
+    BIND("mediates_metastasis_to" AS ?predicate)
+  }
+  FILTER(sameTerm(?organ, "") || sameTerm(?organ_context, ?organ))
+  ?assertion mkg:direction ?direction ;
+             mkg:confidence ?confidence .
+  ?gene biolink:symbol ?symbol .
+  OPTIONAL { ?assertion mkg:cancerTypeContext ?cancer_type_context }
+"""
+        + _REFERENCE,
+    ),
+    cypher=f"""MATCH (step:CascadeStep {{id: $step}})
+MATCH (gene)-[r:acts_at_step|mediates_metastasis_to]->(target)
+WHERE (type(r) = 'acts_at_step' AND target = step)
+   OR (type(r) = 'mediates_metastasis_to' AND r.step = step.id)
+WITH gene, r,
+     CASE type(r) WHEN 'acts_at_step' THEN r.organ ELSE target.id END AS organ_context
+WHERE $organ IS NULL OR organ_context = $organ
+RETURN gene.symbol AS symbol, gene.id AS gene, type(r) AS predicate,
+       coalesce(organ_context, '') AS organ_context, r.direction AS direction,
+       r.confidence AS confidence, coalesce(r.cancer_type, '') AS cancer_type_context,
+       {_CYPHER_REFERENCES}, r.id AS assertion
+ORDER BY symbol, assertion
+""",
+    example={"step": "colonization", "organ": "bone"},
+    traverse=_genes_at_step,
+)
+
+
+# --- 3. suppressors of colonization in an organ -------------------------------------------
+
+_COLONIZATION_ID = "metakg:step/colonization"
+_SUPPRESSOR_ID = "metakg:class/metastasis_suppressor"
+
+
+def _colonization_suppressors(graph: nx.MultiDiGraph, values: Mapping[str, object]) -> list[Row]:
+    organ = str(values["organ"])
+    suppressors = {u for u, v, _, _ in _associations(graph, "has_class") if v == _SUPPRESSOR_ID}
+    rows = []
+    for gene in sorted(suppressors):
+        for _, target, key, data in graph.out_edges(gene, keys=True, data=True):
+            predicate = data.get("predicate")
+            if data.get("direction") != "suppresses":
+                continue
+            if predicate == "mediates_metastasis_to":
+                if target != organ or data.get("step") not in (None, _COLONIZATION_ID):
+                    continue
+                step = data.get("step")
+            elif predicate == "acts_at_step":
+                if target != _COLONIZATION_ID or data.get("organ") != organ:
+                    continue
+                step = target
+            else:
+                continue
+            rows.append(
+                {
+                    "symbol": _node(graph, gene, "symbol"),
+                    "gene": gene,
+                    "predicate": predicate,
+                    "step": text(step),
+                    "cancer_type_context": text(data.get("cancer_type")),
+                    "confidence": data["confidence"],
+                    "references": _references(graph, data),
+                    "assertion": key,
+                }
+            )
+    return rows
+
+
+COLONIZATION_SUPPRESSORS = NamedQuery(
+    name="colonization_suppressors",
+    title="Metastasis suppressors that restrain colonization of an organ",
+    description=(
+        "Which metastasis suppressors hold back the colonization of this organ? For "
+        "researchers looking for genes and miRNAs whose loss lets metastases grow there.\n\n"
+        "The gene must belong to the review's gene class `metastasis_suppressor`. A row is "
+        "one of its assertions with direction `suppresses` that is either a "
+        "`mediates_metastasis_to` assertion to the organ whose step context is colonization "
+        "or absent, or an `acts_at_step` assertion to colonization whose organ context is the "
+        "organ. Suppression at other steps (for example arrest and extravasation) is left "
+        "out. All cancer types count; `cancer_type_context` names the one the evidence is "
+        "from."
+    ),
+    params=(Param("organ", "the organ being colonised", "entity", (Category.ORGAN,)),),
+    columns=_columns(
+        "symbol gene predicate step cancer_type_context confidence references assertion"
+    ),
+    list_columns=("references",),
+    sparql=_select(
+        "?organ ?symbol ?gene ?predicate ?step ?cancer_type_context ?confidence ?assertion",
+        f"""  ?gene biolink:member_of {_SUPPRESSOR_CLASS} ;
+        biolink:symbol ?symbol .
+  {{
+    ?assertion rdf:predicate mkg:mediates_metastasis_to ;
+               rdf:subject ?gene ;
+               rdf:object ?organ .
+    OPTIONAL {{ ?assertion mkg:stepContext ?step }}
+    FILTER(!BOUND(?step) || ?step = {_COLONIZATION})
+    BIND("mediates_metastasis_to" AS ?predicate)
+  }} UNION {{
+    ?assertion rdf:predicate mkg:acts_at_step ;
+               rdf:subject ?gene ;
+               rdf:object ?step ;
+               mkg:organContext ?organ .
+    FILTER(?step = {_COLONIZATION})
+    BIND("acts_at_step" AS ?predicate)
+  }}
+  ?assertion mkg:direction "suppresses" ;
+             mkg:confidence ?confidence .
+  OPTIONAL {{ ?assertion mkg:cancerTypeContext ?cancer_type_context }}
+"""
+        + _REFERENCE,
+    ),
+    cypher=f"""MATCH (organ:Organ {{id: $organ}})
+MATCH (gene)-[:has_class]->(:GeneClass {{id: '{_SUPPRESSOR_ID}'}})
+MATCH (gene)-[r:mediates_metastasis_to|acts_at_step]->(target)
+WHERE r.direction = 'suppresses'
+  AND ((type(r) = 'mediates_metastasis_to' AND target = organ
+        AND (r.step IS NULL OR r.step = '{_COLONIZATION_ID}'))
+    OR (type(r) = 'acts_at_step' AND target.id = '{_COLONIZATION_ID}'
+        AND r.organ = organ.id))
+RETURN gene.symbol AS symbol, gene.id AS gene, type(r) AS predicate,
+       CASE type(r) WHEN 'acts_at_step' THEN target.id ELSE coalesce(r.step, '') END AS step,
+       coalesce(r.cancer_type, '') AS cancer_type_context, r.confidence AS confidence,
+       {_CYPHER_REFERENCES}, r.id AS assertion
+ORDER BY symbol, assertion
+""",
+    example={"organ": "lung"},
+    traverse=_colonization_suppressors,
+)
+
+
+# --- 4. the references behind an assertion -------------------------------------------------
+
+
+def _assertion_references(graph: nx.MultiDiGraph, values: Mapping[str, object]) -> list[Row]:
+    subject, predicate, obj = (
+        str(values["subject"]),
+        str(values["predicate"]),
+        str(values["object"]),
+    )
+    rows = []
+    if not graph.has_node(subject):
+        return rows
+    for _, target, key, data in graph.out_edges(subject, keys=True, data=True):
+        if target != obj or data.get("predicate") != predicate:
+            continue
+        for publication in data["references"]:
+            pub = graph.nodes[publication]
+            rows.append(
+                {
+                    "assertion": key,
+                    "cancer_type_context": text(data.get("cancer_type")),
+                    "organ_context": text(data.get("organ")),
+                    "step_context": text(data.get("step")),
+                    "direction": data["direction"],
+                    "confidence": data["confidence"],
+                    "number": text(pub.get("referenceNumber")),
+                    "publication": publication,
+                    "title": pub["label"],
+                    "citation": text(pub.get("description")),
+                    "retracted": text(pub.get("retracted")),
+                    "note": data["note"],
+                }
+            )
+    return rows
+
+
+ASSERTION_REFERENCES = NamedQuery(
+    name="assertion_references",
+    title="The references behind an assertion",
+    description=(
+        "Which papers support the statement 'subject predicate object', how confident is "
+        "the graph, and is any of them retracted? For readers who want to check a claim at "
+        "its source.\n\n"
+        "A row is one publication of one assertion with exactly this subject, predicate and "
+        "object; an assertion that holds in several contexts (cancer type, organ, step) "
+        "gives one group of rows per context. `number` is the review's reference number "
+        "(empty for a paper outside the review), `citation` the short citation, `retracted` "
+        "`true` for a retracted paper. Subject and object can be any entity; no subtypes are "
+        "added."
+    ),
+    params=(
+        Param("subject", "the subject entity of the assertion", "entity"),
+        Param(
+            "predicate",
+            "the predicate key",
+            "choice",
+            choices=tuple(p.key for p in Predicate),
+            choice_iris=tuple(p.iri for p in Predicate),
+        ),
+        Param("object", "the object entity of the assertion", "entity"),
+    ),
+    columns=_columns(
+        "assertion cancer_type_context organ_context step_context direction confidence "
+        "number publication title citation retracted note"
+    ),
+    sparql=f"""{PREFIXES}SELECT ?subject ?predicate ?object ?assertion ?cancer_type_context
+       ?organ_context ?step_context ?direction ?confidence ?number ?publication ?title
+       ?citation ?retracted ?note
+WHERE {{
+  ?assertion rdf:subject ?subject ;
+             rdf:predicate ?predicate ;
+             rdf:object ?object ;
+             mkg:direction ?direction ;
+             mkg:confidence ?confidence ;
+             mkg:note ?note ;
+             biolink:publications ?publication .
+  ?publication rdfs:label ?title .
+  OPTIONAL {{ ?assertion mkg:cancerTypeContext ?cancer_type_context }}
+  OPTIONAL {{ ?assertion mkg:organContext ?organ_context }}
+  OPTIONAL {{ ?assertion mkg:stepContext ?step_context }}
+  OPTIONAL {{ ?publication mkg:referenceNumber ?number }}
+  OPTIONAL {{ ?publication dcterms:description ?citation }}
+  OPTIONAL {{ ?publication mkg:retracted ?retracted }}
+}}
+""",
+    cypher="""MATCH (subject {id: $subject})-[r]->(object {id: $object})
+WHERE type(r) = $predicate
+UNWIND r.references AS reference
+MATCH (p:Publication {id: reference})
+RETURN r.id AS assertion, coalesce(r.cancer_type, '') AS cancer_type_context,
+       coalesce(r.organ, '') AS organ_context, coalesce(r.step, '') AS step_context,
+       r.direction AS direction, r.confidence AS confidence,
+       coalesce(toString(p.referenceNumber), '') AS number, p.id AS publication,
+       p.label AS title, coalesce(p.description, '') AS citation,
+       coalesce(toString(p.retracted), '') AS retracted, r.note AS note
+ORDER BY assertion, publication
+""",
+    example={"subject": "LOX", "predicate": "mediates_metastasis_to", "object": "lung"},
+    traverse=_assertion_references,
+)
+
+
+# --- 5. pathways linking a gene set to an organ ---------------------------------------------
+
+
+def _pathways_linking_genes_to_organ(
+    graph: nx.MultiDiGraph, values: Mapping[str, object]
+) -> list[Row]:
+    gene, organ = str(values["genes"]), str(values["organ"])
+    organ_genes = {u for u, v, _, _ in _associations(graph, "mediates_metastasis_to") if v == organ}
+    rows = []
+    pathways = {
+        v for _, v, d in graph.out_edges(gene, data=True) if d.get("predicate") == "participates_in"
+    }
+    for pathway in sorted(pathways):
+        linked = {
+            u
+            for u, _, d in graph.in_edges(pathway, data=True)
+            if d.get("predicate") == "participates_in" and u in organ_genes
+        }
+        if not linked:
+            continue
+        rows.append(
+            {
+                "symbol": _node(graph, gene, "symbol"),
+                "gene": gene,
+                "pathway_label": graph.nodes[pathway]["label"],
+                "pathway": pathway,
+                "organ_genes": ";".join(_node(graph, u, "symbol") for u in linked),
+            }
+        )
+    return rows
+
+
+PATHWAYS_LINKING_GENES_TO_ORGAN = NamedQuery(
+    name="pathways_linking_genes_to_organ",
+    title="Pathways that link a set of genes to metastasis in an organ",
+    description=(
+        "Through which pathways are my genes connected to metastasis in this organ? For "
+        "bioinformaticians holding a gene list (a signature, a screen hit list) who want "
+        "the review's mechanistic context.\n\n"
+        "For each gene of the list, a row is one pathway the gene `participates_in` in which "
+        "at least one gene (possibly the same one) has a `mediates_metastasis_to` assertion "
+        "to the organ, whatever its direction or cancer type; `organ_genes` lists the "
+        "symbols of those genes. The list is comma-separated; the SPARQL runs once per "
+        "gene and the rows are unioned. A gene in no such pathway gives no row."
+    ),
+    params=(
+        Param("genes", "comma-separated genes or miRNAs", "entities", GENE_LIKE),
+        Param("organ", "the organ", "entity", (Category.ORGAN,)),
+    ),
+    columns=_columns("symbol gene pathway_label pathway organ_genes"),
+    list_columns=("organ_genes",),
+    sparql=_select(
+        "?genes ?organ ?symbol ?gene ?pathway_label ?pathway",
+        """  ?gene biolink:participates_in ?pathway ;
+        biolink:symbol ?symbol .
+  FILTER(?gene = ?genes)
+  ?pathway rdfs:label ?pathway_label .
+  ?linked biolink:participates_in ?pathway ;
+          mkg:mediates_metastasis_to ?organ ;
+          biolink:symbol ?linked_symbol .""",
+        aggregate='(GROUP_CONCAT(DISTINCT ?linked_symbol; separator=";") AS ?organ_genes)',
+    ),
+    cypher="""UNWIND $genes AS gene_id
+MATCH (gene {id: gene_id})-[:participates_in]->(pathway:Pathway)
+MATCH (pathway)<-[:participates_in]-(linked)-[:mediates_metastasis_to]->(:Organ {id: $organ})
+WITH gene, pathway, collect(DISTINCT linked.symbol) AS organ_genes
+RETURN gene.symbol AS symbol, gene.id AS gene, pathway.label AS pathway_label,
+       pathway.id AS pathway, organ_genes
+ORDER BY symbol, pathway_label
+""",
+    example={"genes": "TGFB1,CXCR4,EREG", "organ": "bone"},
+    traverse=_pathways_linking_genes_to_organ,
+)
+
+
+# --- simple "object -> subjects" queries -----------------------------------------------------
+
+
+def _incoming(
+    graph: nx.MultiDiGraph, target: str, predicate: str
+) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    for u, _, key, data in graph.in_edges(target, keys=True, data=True):
+        if data.get("predicate") == predicate:
+            yield u, key, data
+
+
+def _cancer_types_by_latency(graph: nx.MultiDiGraph, values: Mapping[str, object]) -> list[Row]:
+    return [
+        {
+            "cancer_type_label": graph.nodes[cancer]["label"],
+            "cancer_type": cancer,
+            "confidence": data["confidence"],
+            "references": _references(graph, data),
+            "assertion": key,
+        }
+        for cancer, key, data in _incoming(graph, str(values["latency"]), "has_latency_class")
+    ]
+
+
+CANCER_TYPES_BY_LATENCY = NamedQuery(
+    name="cancer_types_by_latency",
+    title="Cancer types in a latency class",
+    description=(
+        "Which cancer types relapse after this kind of delay (very short, short, "
+        "intermediate, long, variable)? For clinicians and biologists interested in "
+        "dormancy.\n\n"
+        "A row is one `has_latency_class` assertion to the class. Only the asserted type is "
+        "listed: a latency class is not passed down to subtypes or up to parents (luminal "
+        "breast cancer is long, breast cancer as a whole has no class)."
+    ),
+    params=(Param("latency", "the latency class", "entity", (Category.LATENCY_CLASS,)),),
+    columns=_columns("cancer_type_label cancer_type confidence references assertion"),
+    list_columns=("references",),
+    sparql=_select(
+        "?latency ?cancer_type_label ?cancer_type ?confidence ?assertion",
+        """  ?assertion rdf:predicate mkg:has_latency_class ;
+             rdf:subject ?cancer_type ;
+             rdf:object ?latency ;
+             mkg:confidence ?confidence .
+  ?cancer_type rdfs:label ?cancer_type_label .
+"""
+        + _REFERENCE,
+    ),
+    cypher=f"""MATCH (cancer:CancerType)-[r:has_latency_class]->(:LatencyClass {{id: $latency}})
+RETURN cancer.label AS cancer_type_label, cancer.id AS cancer_type,
+       r.confidence AS confidence, {_CYPHER_REFERENCES}, r.id AS assertion
+ORDER BY cancer_type_label
+""",
+    example={"latency": "long"},
+    traverse=_cancer_types_by_latency,
+)
+
+
+def _organs_by_barrier(graph: nx.MultiDiGraph, values: Mapping[str, object]) -> list[Row]:
+    return [
+        {
+            "organ_label": graph.nodes[organ]["label"],
+            "organ": organ,
+            "capillary_bed_role": _node(graph, organ, "capillaryBedRole"),
+            "confidence": data["confidence"],
+            "references": _references(graph, data),
+            "assertion": key,
+        }
+        for organ, key, data in _incoming(graph, str(values["barrier"]), "has_barrier")
+    ]
+
+
+ORGANS_BY_BARRIER = NamedQuery(
+    name="organs_by_barrier",
+    title="Organs whose vessels present a given barrier to tumour cells",
+    description=(
+        "Which organs must circulating tumour cells enter through this kind of vessel wall "
+        "(continuous capillary, fenestrated sinusoid, blood-brain barrier ...)? For "
+        "researchers comparing how hard organs are to infiltrate.\n\n"
+        "A row is one `has_barrier` assertion from an organ to the barrier type, with the "
+        "organ's role as a capillary bed."
+    ),
+    params=(Param("barrier", "the barrier type", "entity", (Category.BARRIER_TYPE,)),),
+    columns=_columns("organ_label organ capillary_bed_role confidence references assertion"),
+    list_columns=("references",),
+    sparql=_select(
+        "?barrier ?organ_label ?organ ?capillary_bed_role ?confidence ?assertion",
+        """  ?assertion rdf:predicate mkg:has_barrier ;
+             rdf:subject ?organ ;
+             rdf:object ?barrier ;
+             mkg:confidence ?confidence .
+  ?organ rdfs:label ?organ_label .
+  OPTIONAL { ?organ mkg:capillaryBedRole ?capillary_bed_role }
+"""
+        + _REFERENCE,
+    ),
+    cypher=f"""MATCH (organ:Organ)-[r:has_barrier]->(:BarrierType {{id: $barrier}})
+RETURN organ.label AS organ_label, organ.id AS organ,
+       coalesce(organ.capillaryBedRole, '') AS capillary_bed_role,
+       r.confidence AS confidence, {_CYPHER_REFERENCES}, r.id AS assertion
+ORDER BY organ_label
+""",
+    example={"barrier": "blood_brain_barrier"},
+    traverse=_organs_by_barrier,
+)
+
+
+# --- 8. evidence resting on retracted papers -------------------------------------------------
+
+
+def _retracted_evidence(graph: nx.MultiDiGraph, values: Mapping[str, object]) -> list[Row]:
+    only = values["evidence"] != "cites_retracted"
+    rows = []
+    for gene, target, key, data in graph.edges(keys=True, data=True):
+        if data.get("kind") != "association" or not _is_gene(graph, gene):
+            continue
+        retracted = [p for p in data["references"] if graph.nodes[p].get("retracted") is True]
+        if not retracted or (only and not data["rests_only_on_retracted"]):
+            continue
+        rows.append(
+            {
+                "symbol": _node(graph, gene, "symbol"),
+                "gene": gene,
+                "predicate": data["predicate"],
+                "object_label": graph.nodes[target]["label"],
+                "object": target,
+                "retracted_references": ";".join(_reference_key(graph, p) for p in retracted),
+                "rests_only_on_retracted": text(data["rests_only_on_retracted"]),
+                "confidence": data["confidence"],
+                "assertion": key,
+            }
+        )
+    return rows
+
+
+RETRACTED_EVIDENCE = NamedQuery(
+    name="retracted_evidence",
+    title="Gene assertions that cite a retracted paper",
+    description=(
+        "Which gene and miRNA assertions depend on a retracted paper (reference 106, Erler "
+        "et al. 2006, was retracted in 2020)? For curators and for anyone weighing the LOX "
+        "evidence.\n\n"
+        "A row is one assertion about a gene or miRNA that cites at least one retracted "
+        "publication. With `evidence=cites_retracted` (the default) every such assertion is "
+        "listed, `rests_only_on_retracted` telling whether other papers support it too; with "
+        "`evidence=only_retracted` only assertions with no unretracted support are kept. "
+        "`retracted_references` lists the retracted papers it cites."
+    ),
+    params=(
+        Param(
+            "evidence",
+            "cites_retracted: assertions citing a retracted paper; only_retracted: those "
+            "resting only on retracted papers",
+            "choice",
+            choices=("cites_retracted", "only_retracted"),
+            required=False,
+            default="cites_retracted",
+        ),
+    ),
+    columns=_columns(
+        "symbol gene predicate object_label object retracted_references "
+        "rests_only_on_retracted confidence assertion"
+    ),
+    list_columns=("retracted_references",),
+    sparql=_select(
+        "?evidence ?symbol ?gene ?predicate ?object_label ?object ?rests_only_on_retracted"
+        " ?confidence ?assertion",
+        _PREDICATE_TABLE
+        + """
+  ?assertion rdf:subject ?gene ;
+             rdf:predicate ?predicate_iri ;
+             rdf:object ?object ;
+             mkg:confidence ?confidence ;
+             mkg:restsOnlyOnRetracted ?rests_only_on_retracted ;
+             biolink:publications ?publication .
+  ?publication mkg:retracted true .
+  FILTER(?evidence = "cites_retracted" || ?rests_only_on_retracted = true)
+  ?gene a ?gene_type ;
+        biolink:symbol ?symbol .
+  FILTER(?gene_type IN (biolink:Gene, biolink:MicroRNA))
+  ?object rdfs:label ?object_label .
+  OPTIONAL { ?publication mkg:referenceNumber ?publication_number }
+  BIND(COALESCE(STR(?publication_number), STR(?publication)) AS ?retracted)""",
+        aggregate=('(GROUP_CONCAT(DISTINCT ?retracted; separator=";") AS ?retracted_references)'),
+    ),
+    cypher="""MATCH (gene)-[r]->(object)
+WHERE (gene:Gene OR gene:MicroRNA) AND type(r) <> 'subclass_of'
+  AND ($evidence = 'cites_retracted' OR r.rests_only_on_retracted)
+WITH gene, r, object,
+     COLLECT { MATCH (p:Publication) WHERE p.id IN r.references AND p.retracted
+               RETURN coalesce(toString(p.referenceNumber), p.id) } AS retracted_references
+WHERE size(retracted_references) > 0
+RETURN gene.symbol AS symbol, gene.id AS gene, type(r) AS predicate,
+       object.label AS object_label, object.id AS object, retracted_references,
+       toString(r.rests_only_on_retracted) AS rests_only_on_retracted,
+       r.confidence AS confidence, r.id AS assertion
+ORDER BY symbol, predicate, assertion
+""",
+    example={"evidence": "only_retracted"},
+    traverse=_retracted_evidence,
+)
+
+
+# --- 9. metastatic sites of a cancer type ----------------------------------------------------
+
+
+def _sites(graph: nx.MultiDiGraph, cancer: str, predicate: str) -> Iterator[Row]:
+    for cancer_type in sorted(_with_subtypes(graph, cancer)):
+        for _, organ, key, data in graph.out_edges(cancer_type, keys=True, data=True):
+            if data.get("predicate") != predicate:
+                continue
+            yield {
+                "organ_label": graph.nodes[organ]["label"],
+                "organ": organ,
+                "cancer_type_label": graph.nodes[cancer_type]["label"],
+                "cancer_type": cancer_type,
+                "venous_drainage": _node(graph, cancer_type, "venousDrainage"),
+                "frequency": text(data.get("frequency")),
+                "confidence": data["confidence"],
+                "references": _references(graph, data),
+                "assertion": key,
+            }
+
+
+def _metastatic_sites(graph: nx.MultiDiGraph, values: Mapping[str, object]) -> list[Row]:
+    return list(_sites(graph, str(values["cancer"]), "metastasizes_to"))
+
+
+METASTATIC_SITES = NamedQuery(
+    name="metastatic_sites",
+    title="Where a cancer type metastasizes, with frequencies",
+    description=(
+        "To which organs does this cancer type spread, and how often? For clinicians and "
+        "biologists comparing organ tropism.\n\n"
+        "A row is one `metastasizes_to` assertion from the cancer type or one of its "
+        "subtypes (`rdfs:subClassOf*`; `cancer_type` says which). `frequency` is the share of "
+        "patients as the source gives it, empty when the source gives none."
+    ),
+    params=(
+        Param(
+            "cancer",
+            "the cancer type (its subtypes are included)",
+            "entity",
+            (Category.CANCER_TYPE,),
+        ),
+    ),
+    columns=_columns(
+        "organ_label organ cancer_type_label cancer_type frequency confidence references assertion"
+    ),
+    list_columns=("references",),
+    sparql=_select(
+        "?cancer ?organ_label ?organ ?cancer_type_label ?cancer_type ?frequency ?confidence"
+        " ?assertion",
+        """  ?cancer_type rdfs:subClassOf* ?cancer .
+  ?assertion rdf:predicate mkg:metastasizes_to ;
+             rdf:subject ?cancer_type ;
+             rdf:object ?organ ;
+             mkg:confidence ?confidence .
+  ?organ rdfs:label ?organ_label .
+  ?cancer_type rdfs:label ?cancer_type_label .
+  OPTIONAL { ?assertion mkg:frequency ?frequency }
+"""
+        + _REFERENCE,
+    ),
+    cypher=f"""MATCH (cancer:CancerType)-[:subclass_of*0..]->(:CancerType {{id: $cancer}})
+MATCH (cancer)-[r:metastasizes_to]->(organ:Organ)
+RETURN organ.label AS organ_label, organ.id AS organ, cancer.label AS cancer_type_label,
+       cancer.id AS cancer_type, coalesce(toString(r.frequency), '') AS frequency,
+       r.confidence AS confidence, {_CYPHER_REFERENCES}, r.id AS assertion
+ORDER BY organ_label, cancer_type_label
+""",
+    example={"cancer": "pancreatic cancer"},
+    traverse=_metastatic_sites,
+)
+
+
+# --- 10. regulators, targets and partners of a gene -----------------------------------------
+
+
+def _gene_regulation(graph: nx.MultiDiGraph, values: Mapping[str, object]) -> list[Row]:
+    gene, role = str(values["gene"]), str(values["role"])
+    edges = [
+        (v, key, data, "target") for _, v, key, data in graph.out_edges(gene, keys=True, data=True)
+    ]
+    edges += [
+        (u, key, data, "regulator")
+        for u, _, key, data in graph.in_edges(gene, keys=True, data=True)
+    ]
+    rows = []
+    for partner, key, data, relation in edges:
+        predicate = data.get("predicate")
+        if predicate not in ("regulates", "interacts_with"):
+            continue
+        relation = relation if predicate == "regulates" else "partner"
+        if role != "any" and relation != role:
+            continue
+        rows.append(
+            {
+                "relation": relation,
+                "partner_symbol": _node(graph, partner, "symbol"),
+                "partner": partner,
+                "predicate": predicate,
+                "direction": data["direction"],
+                "confidence": data["confidence"],
+                "cancer_type_context": text(data.get("cancer_type")),
+                "references": _references(graph, data),
+                "assertion": key,
+            }
+        )
+    return rows
+
+
+GENE_REGULATION = NamedQuery(
+    name="gene_regulation",
+    title="Regulators, targets and interaction partners of a gene",
+    description=(
+        "What regulates this gene, what does it regulate, and what does it bind? For "
+        "biologists tracing a mechanism (miR-200 and ZEB1, TGF-beta and its bone targets).\n\n"
+        "A row is one `regulates` or `interacts_with` assertion with the gene at either end. "
+        "`relation` is `regulator` when the partner regulates the gene, `target` when the "
+        "gene regulates the partner, and `partner` for a physical interaction (either "
+        "way); `direction` says whether the regulation activates (`promotes`) or represses "
+        "(`suppresses`). `role` keeps only one kind of relation."
+    ),
+    params=(
+        Param("gene", "the gene or miRNA", "entity", GENE_LIKE),
+        Param(
+            "role",
+            "which relations to list",
+            "choice",
+            choices=("any", "regulator", "target", "partner"),
+            required=False,
+            default="any",
+        ),
+    ),
+    columns=_columns(
+        "relation partner_symbol partner predicate direction confidence "
+        "cancer_type_context references assertion"
+    ),
+    list_columns=("references",),
+    sparql=_select(
+        "?gene ?role ?relation ?partner_symbol ?partner ?predicate ?direction ?confidence"
+        " ?cancer_type_context ?assertion",
+        """  {
+    ?assertion rdf:subject ?gene ;
+               rdf:predicate ?predicate_iri ;
+               rdf:object ?partner .
+    BIND(IF(?predicate_iri = biolink:regulates, "target", "partner") AS ?relation)
+  } UNION {
+    ?assertion rdf:object ?gene ;
+               rdf:predicate ?predicate_iri ;
+               rdf:subject ?partner .
+    BIND(IF(?predicate_iri = biolink:regulates, "regulator", "partner") AS ?relation)
+  }
+  FILTER(?predicate_iri IN (biolink:regulates, biolink:physically_interacts_with))
+  FILTER(?role = "any" || ?relation = ?role)
+  BIND(IF(?predicate_iri = biolink:regulates, "regulates", "interacts_with") AS ?predicate)
+  ?assertion mkg:direction ?direction ;
+             mkg:confidence ?confidence .
+  ?partner biolink:symbol ?partner_symbol .
+  OPTIONAL { ?assertion mkg:cancerTypeContext ?cancer_type_context }
+"""
+        + _REFERENCE,
+    ),
+    cypher=f"""MATCH (gene {{id: $gene}})-[r:regulates|interacts_with]-(partner)
+WITH gene, r, partner,
+     CASE WHEN type(r) = 'interacts_with' THEN 'partner'
+          WHEN startNode(r) = gene THEN 'target' ELSE 'regulator' END AS relation
+WHERE $role = 'any' OR relation = $role
+RETURN relation, partner.symbol AS partner_symbol, partner.id AS partner,
+       type(r) AS predicate, r.direction AS direction, r.confidence AS confidence,
+       coalesce(r.cancer_type, '') AS cancer_type_context, {_CYPHER_REFERENCES},
+       r.id AS assertion
+ORDER BY relation, partner_symbol
+""",
+    example={"gene": "ZEB1"},
+    traverse=_gene_regulation,
+)
+
+
+# --- 11. genes in a gene class, 12. genes in a pathway ---------------------------------------
+
+
+def _gene_rows(graph: nx.MultiDiGraph, target: str, predicate: str) -> list[Row]:
+    return [
+        {
+            "symbol": _node(graph, gene, "symbol"),
+            "gene": gene,
+            "scheme": _node(graph, target, "scheme"),
+            "direction": data["direction"],
+            "confidence": data["confidence"],
+            "cancer_type_context": text(data.get("cancer_type")),
+            "references": _references(graph, data),
+            "assertion": key,
+        }
+        for gene, key, data in _incoming(graph, target, predicate)
+    ]
+
+
+def _genes_in_class(graph: nx.MultiDiGraph, values: Mapping[str, object]) -> list[Row]:
+    return _gene_rows(graph, str(values["gene_class"]), "has_class")
+
+
+def _genes_in_pathway(graph: nx.MultiDiGraph, values: Mapping[str, object]) -> list[Row]:
+    return _gene_rows(graph, str(values["pathway"]), "participates_in")
+
+
+GENES_IN_CLASS = NamedQuery(
+    name="genes_in_class",
+    title="Genes in a gene class (the review's classes or metakg's roles)",
+    description=(
+        "Which genes belong to this class? The review's own classes (`scheme` `review`: "
+        "metastasis initiation, progression and virulence genes, metastasis suppressors) are "
+        "kept apart from the roles metakg adds (`scheme` `graph_role`: niche mediator, "
+        "transformation driver, marker ...), so a reader can tell the review's "
+        "classification from ours.\n\n"
+        "A row is one `has_class` assertion to the class; a gene classed in several cancer "
+        "contexts appears once per context."
+    ),
+    params=(Param("gene_class", "the gene class", "entity", (Category.GENE_CLASS,)),),
+    columns=_columns(
+        "symbol gene scheme direction confidence cancer_type_context references assertion"
+    ),
+    list_columns=("references",),
+    sparql=_select(
+        "?gene_class ?symbol ?gene ?scheme ?direction ?confidence ?cancer_type_context ?assertion",
+        """  ?assertion rdf:predicate biolink:member_of ;
+             rdf:subject ?gene ;
+             rdf:object ?gene_class ;
+             mkg:direction ?direction ;
+             mkg:confidence ?confidence .
+  ?gene biolink:symbol ?symbol .
+  OPTIONAL { ?gene_class mkg:scheme ?scheme }
+  OPTIONAL { ?assertion mkg:cancerTypeContext ?cancer_type_context }
+"""
+        + _REFERENCE,
+    ),
+    cypher=f"""MATCH (gene)-[r:has_class]->(class:GeneClass {{id: $gene_class}})
+RETURN gene.symbol AS symbol, gene.id AS gene, coalesce(class.scheme, '') AS scheme,
+       r.direction AS direction, r.confidence AS confidence,
+       coalesce(r.cancer_type, '') AS cancer_type_context, {_CYPHER_REFERENCES},
+       r.id AS assertion
+ORDER BY symbol, assertion
+""",
+    example={"gene_class": "metastasis_virulence"},
+    traverse=_genes_in_class,
+)
+
+
+GENES_IN_PATHWAY = NamedQuery(
+    name="genes_in_pathway",
+    title="Genes that take part in a pathway",
+    description=(
+        "Which genes and miRNAs take part in this signalling pathway or programme, and with "
+        "what evidence? For biologists exploring a mechanism named in the review.\n\n"
+        "A row is one `participates_in` assertion to the pathway; `direction` tells whether "
+        "the gene drives the pathway (`promotes`) or restrains it (`suppresses`)."
+    ),
+    params=(Param("pathway", "the pathway", "entity", (Category.PATHWAY,)),),
+    columns=_columns("symbol gene direction confidence cancer_type_context references assertion"),
+    list_columns=("references",),
+    sparql=_select(
+        "?pathway ?symbol ?gene ?direction ?confidence ?cancer_type_context ?assertion",
+        """  ?assertion rdf:predicate biolink:participates_in ;
+             rdf:subject ?gene ;
+             rdf:object ?pathway ;
+             mkg:direction ?direction ;
+             mkg:confidence ?confidence .
+  ?gene biolink:symbol ?symbol .
+  OPTIONAL { ?assertion mkg:cancerTypeContext ?cancer_type_context }
+"""
+        + _REFERENCE,
+    ),
+    cypher=f"""MATCH (gene)-[r:participates_in]->(:Pathway {{id: $pathway}})
+RETURN gene.symbol AS symbol, gene.id AS gene, r.direction AS direction,
+       r.confidence AS confidence, coalesce(r.cancer_type, '') AS cancer_type_context,
+       {_CYPHER_REFERENCES}, r.id AS assertion
+ORDER BY symbol, assertion
+""",
+    example={"pathway": "tgfb_smad"},
+    traverse=_genes_in_pathway,
+)
+
+
+# --- 13. assertions citing a review reference ------------------------------------------------
+
+
+def _assertions_citing_reference(graph: nx.MultiDiGraph, values: Mapping[str, object]) -> list[Row]:
+    number = values["number"]
+    publications = {
+        n
+        for n, d in graph.nodes(data=True)
+        if d["category"] == Category.PUBLICATION.key and d.get("referenceNumber") == number
+    }
+    rows = []
+    for subject, obj, key, data in graph.edges(keys=True, data=True):
+        if data.get("kind") != "association" or publications.isdisjoint(data["references"]):
+            continue
+        rows.append(
+            {
+                "subject_label": graph.nodes[subject]["label"],
+                "subject": subject,
+                "predicate": data["predicate"],
+                "object_label": graph.nodes[obj]["label"],
+                "object": obj,
+                "confidence": data["confidence"],
+                "rests_only_on_retracted": text(data["rests_only_on_retracted"]),
+                "assertion": key,
+            }
+        )
+    return rows
+
+
+ASSERTIONS_CITING_REFERENCE = NamedQuery(
+    name="assertions_citing_reference",
+    title="Everything the graph says on the strength of one review reference",
+    description=(
+        "What does the graph assert on the basis of reference N of the review? For readers "
+        "going through the review paper by paper, and for curators re-checking a source.\n\n"
+        "A row is one assertion (of any kind) that cites the review's reference with this "
+        "number, whatever else it cites. A number the review does not have gives no rows."
+    ),
+    params=(Param("number", "the review's reference number (1-119)", "integer"),),
+    columns=_columns(
+        "subject_label subject predicate object_label object confidence "
+        "rests_only_on_retracted assertion"
+    ),
+    sparql=f"""{PREFIXES}SELECT ?number ?subject_label ?subject ?predicate ?object_label ?object
+       ?confidence ?rests_only_on_retracted ?assertion
+WHERE {{
+{_PREDICATE_TABLE}
+  ?publication mkg:referenceNumber ?number .
+  ?assertion biolink:publications ?publication ;
+             rdf:subject ?subject ;
+             rdf:predicate ?predicate_iri ;
+             rdf:object ?object ;
+             mkg:confidence ?confidence ;
+             mkg:restsOnlyOnRetracted ?rests_only_on_retracted .
+  ?subject rdfs:label ?subject_label .
+  ?object rdfs:label ?object_label .
+}}
+""",
+    cypher="""MATCH (p:Publication {referenceNumber: $number})
+MATCH (subject)-[r]->(object)
+WHERE p.id IN r.references
+RETURN subject.label AS subject_label, subject.id AS subject, type(r) AS predicate,
+       object.label AS object_label, object.id AS object, r.confidence AS confidence,
+       toString(r.rests_only_on_retracted) AS rests_only_on_retracted, r.id AS assertion
+ORDER BY subject_label, predicate, object_label
+""",
+    example={"number": "61"},
+    traverse=_assertions_citing_reference,
+)
+
+
+# --- 14. first capillary bed, 15. cancer types reaching an organ ----------------------------
+
+
+def _first_capillary_bed(graph: nx.MultiDiGraph, values: Mapping[str, object]) -> list[Row]:
+    return list(_sites(graph, str(values["cancer"]), "first_capillary_bed"))
+
+
+FIRST_CAPILLARY_BED = NamedQuery(
+    name="first_capillary_bed",
+    title="The first capillary bed that a cancer type's circulating cells meet",
+    description=(
+        "Which organ's capillaries filter this cancer's blood-borne cells first? Venous "
+        "drainage explains part of organ tropism (the portal vein takes colorectal and "
+        "pancreatic cells to the liver); where it does not, the soil matters. For "
+        "students and researchers weighing anatomy against seed-and-soil.\n\n"
+        "A row is one `first_capillary_bed` assertion from the cancer type or one of its "
+        "subtypes (`rdfs:subClassOf*`), with the type's venous drainage."
+    ),
+    params=(
+        Param(
+            "cancer",
+            "the cancer type (its subtypes are included)",
+            "entity",
+            (Category.CANCER_TYPE,),
+        ),
+    ),
+    columns=_columns(
+        "cancer_type_label cancer_type venous_drainage organ_label organ confidence "
+        "references assertion"
+    ),
+    list_columns=("references",),
+    sparql=_select(
+        "?cancer ?cancer_type_label ?cancer_type ?venous_drainage ?organ_label ?organ"
+        " ?confidence ?assertion",
+        """  ?cancer_type rdfs:subClassOf* ?cancer .
+  ?assertion rdf:predicate mkg:first_capillary_bed ;
+             rdf:subject ?cancer_type ;
+             rdf:object ?organ ;
+             mkg:confidence ?confidence .
+  ?organ rdfs:label ?organ_label .
+  ?cancer_type rdfs:label ?cancer_type_label .
+  OPTIONAL { ?cancer_type mkg:venousDrainage ?venous_drainage }
+"""
+        + _REFERENCE,
+    ),
+    cypher=f"""MATCH (cancer:CancerType)-[:subclass_of*0..]->(:CancerType {{id: $cancer}})
+MATCH (cancer)-[r:first_capillary_bed]->(organ:Organ)
+RETURN cancer.label AS cancer_type_label, cancer.id AS cancer_type,
+       coalesce(cancer.venousDrainage, '') AS venous_drainage, organ.label AS organ_label,
+       organ.id AS organ, r.confidence AS confidence, {_CYPHER_REFERENCES},
+       r.id AS assertion
+ORDER BY cancer_type_label
+""",
+    example={"cancer": "breast cancer"},
+    traverse=_first_capillary_bed,
+)
+
+
+def _cancer_types_to_organ(graph: nx.MultiDiGraph, values: Mapping[str, object]) -> list[Row]:
+    return [
+        {
+            "cancer_type_label": graph.nodes[cancer]["label"],
+            "cancer_type": cancer,
+            "frequency": text(data.get("frequency")),
+            "confidence": data["confidence"],
+            "references": _references(graph, data),
+            "assertion": key,
+        }
+        for cancer, key, data in _incoming(graph, str(values["organ"]), "metastasizes_to")
+    ]
+
+
+CANCER_TYPES_TO_ORGAN = NamedQuery(
+    name="cancer_types_to_organ",
+    title="Cancer types that metastasize to an organ",
+    description=(
+        "Which cancer types spread to this organ, and how often? For clinicians facing a "
+        "metastasis of unknown origin and for comparisons of organ tropism.\n\n"
+        "A row is one `metastasizes_to` assertion to the organ. Only the asserting type is "
+        "listed (a subtype's assertion is not copied to its parent). `frequency` is the "
+        "share of patients as the source gives it, empty when it gives none."
+    ),
+    params=(Param("organ", "the organ", "entity", (Category.ORGAN,)),),
+    columns=_columns("cancer_type_label cancer_type frequency confidence references assertion"),
+    list_columns=("references",),
+    sparql=_select(
+        "?organ ?cancer_type_label ?cancer_type ?frequency ?confidence ?assertion",
+        """  ?assertion rdf:predicate mkg:metastasizes_to ;
+             rdf:subject ?cancer_type ;
+             rdf:object ?organ ;
+             mkg:confidence ?confidence .
+  ?cancer_type rdfs:label ?cancer_type_label .
+  OPTIONAL { ?assertion mkg:frequency ?frequency }
+"""
+        + _REFERENCE,
+    ),
+    cypher=f"""MATCH (cancer:CancerType)-[r:metastasizes_to]->(:Organ {{id: $organ}})
+RETURN cancer.label AS cancer_type_label, cancer.id AS cancer_type,
+       coalesce(toString(r.frequency), '') AS frequency, r.confidence AS confidence,
+       {_CYPHER_REFERENCES}, r.id AS assertion
+ORDER BY cancer_type_label
+""",
+    example={"organ": "liver"},
+    traverse=_cancer_types_to_organ,
+)
+
+
+#: Every named query, in the order the registry, the docs and the API list them.
+QUERIES: tuple[NamedQuery, ...] = (
+    GENES_FOR_CANCER_ORGAN,
+    GENES_AT_STEP,
+    COLONIZATION_SUPPRESSORS,
+    ASSERTION_REFERENCES,
+    PATHWAYS_LINKING_GENES_TO_ORGAN,
+    CANCER_TYPES_BY_LATENCY,
+    ORGANS_BY_BARRIER,
+    RETRACTED_EVIDENCE,
+    METASTATIC_SITES,
+    CANCER_TYPES_TO_ORGAN,
+    FIRST_CAPILLARY_BED,
+    GENE_REGULATION,
+    GENES_IN_CLASS,
+    GENES_IN_PATHWAY,
+    ASSERTIONS_CITING_REFERENCE,
+)
