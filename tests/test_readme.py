@@ -37,4 +37,4 @@ def test_quickstart_markers() -> None:
     for tag in ("run", "test"):
         after = text.split(f"<!-- quickstart:{tag} -->", 1)[1]
         assert after.lstrip().startswith("```"), tag
-    assert "metakg build" in text.split("<!-- quickstart:run -->", 1)[1].split("```")[1]
+    assert "metakg serve" in text.split("<!-- quickstart:run -->", 1)[1].split("```")[1]
