@@ -154,7 +154,12 @@ def _choices(ids: Iterable[str]) -> str:
     return ", ".join(f"{i} ({graph.nodes[i]['label']})" for i in ids)
 
 
-def resolve_param(param: str, value: str, categories: tuple[Category, ...], noun: str) -> str:
+def _shown(text: str, limit: int = 80) -> str:
+    """User input as quoted in a message: shortened, so an error never echoes a huge value."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def resolve_param(param: str, value: str, categories: tuple[Category, ...]) -> str:
     """A query parameter's name, alias, short id or CURIE -> node id, or 400 naming the
     parameter with the candidates or close names."""
     found = _state().index.resolve(value, categories)
@@ -162,16 +167,24 @@ def resolve_param(param: str, value: str, categories: tuple[Category, ...], noun
         return found.node_id
     if found.ambiguous:
         raise BadRequest(
-            f"parameter '{param}': '{value}' is ambiguous; it could be "
+            f"parameter '{param}': '{_shown(value)}' is ambiguous; it could be "
             f"{_choices(found.candidates)}; give one of these identifiers"
         )
     hint = _state().index.suggest(value, categories)
-    listing = BY_CATEGORY[categories[0]].slug
+    if len(categories) == 1:
+        collection = BY_CATEGORY[categories[0]]
+        noun, where = collection.noun, f"the valid values are listed at {_url(collection.slug)}"
+    else:
+        noun, where = "entity", f"find names with {_url('search')}?q=..."
     raise BadRequest(
-        f"parameter '{param}': no {noun} is called '{value}'"
+        f"parameter '{param}': no {noun} is called '{_shown(value)}'"
         + (f"; did you mean {', '.join(hint)}?" if hint else "")
-        + f" (the valid values are listed at {bp.url_prefix}/{listing})"
+        + f" ({where})"
     )
+
+
+def _url(*parts: str) -> str:
+    return "/".join([bp.url_prefix or "", *parts])
 
 
 def resolve_path(name: str, collection: Collection) -> str:
@@ -183,7 +196,8 @@ def resolve_path(name: str, collection: Collection) -> str:
         return found.node_id
     if found.ambiguous:
         raise BadRequest(
-            f"'{name}' is ambiguous: it could be {_choices(found.candidates)}; use one of these "
+            f"'{_shown(name)}' is ambiguous: it could be {_choices(found.candidates)}; use one of "
+            "these "
             "identifiers"
         )
     elsewhere = index.resolve(name)
@@ -192,13 +206,13 @@ def resolve_path(name: str, collection: Collection) -> str:
         category = _graph().nodes[node]["category"]
         where = url_of(node, category)
         raise NotFound(
-            f"'{name}' is {_article(_kind_of(Category.from_key(category)))} "
+            f"'{_shown(name)}' is {_article(_kind_of(Category.from_key(category)))} "
             f"({_graph().nodes[node]['label']}, {node}), not {_article(collection.noun)}"
             + (f"; see {where}" if where else "")
         )
     hint = index.suggest(name, collection.categories) if len(name) <= MAX_NAME else []
     raise NotFound(
-        f"no {collection.noun} is called '{name}'"
+        f"no {collection.noun} is called '{_shown(name)}'"
         + (f"; did you mean {', '.join(hint)}?" if hint else "")
         + f" (see {bp.url_prefix}/{collection.slug})"
     )
@@ -218,8 +232,9 @@ def paginate(items: list[dict[str, Any]], limit: int, offset: int) -> tuple[dict
         links["next"] = offset + limit
     links["last"] = max(0, (total - 1) // limit * limit)
     args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("limit", "offset")]
+    here = request.script_root + request.path
     header = ", ".join(
-        f'<{request.path}?{urlencode([*args, ("limit", limit), ("offset", at)])}>; rel="{rel}"'
+        f'<{here}?{urlencode([*args, ("limit", limit), ("offset", at)])}>; rel="{rel}"'
         for rel, at in links.items()
     )
     body = {"total": total, "limit": limit, "offset": offset, "items": items[offset:][:limit]}
@@ -297,12 +312,9 @@ def entity_items(graph: nx.MultiDiGraph, category: Category) -> list[dict[str, A
     for node, data in graph.nodes(data=True):
         if data["category"] != category.key:
             continue
-        genes = {
-            u
-            for u, v, d in [*graph.in_edges(node, data=True), *graph.out_edges(node, data=True)]
-            if _is_association(d)
-            and graph.nodes[v if u == node else u]["category"] in ("gene", "microrna")
-        }
+        edges = [*graph.in_edges(node, data=True), *graph.out_edges(node, data=True)]
+        others = {v if u == node else u for u, v, d in edges if _is_association(d)}
+        genes = {o for o in others if graph.nodes[o]["category"] in ("gene", "microrna")}
         parents = [
             lookup.brief(graph, v)
             for _, v, d in graph.out_edges(node, data=True)
@@ -438,20 +450,20 @@ def _support(data: Mapping[str, Any]) -> tuple[int, int]:
 
 def association_graph(graph: nx.MultiDiGraph, predicates: frozenset[str] | None = None) -> nx.Graph:
     """Association edges (never hierarchy) as an undirected graph, keeping for each pair of
-    entities the best-supported assertion: highest confidence, then most references."""
+    entities the best-supported assertion: highest confidence, then most references, then
+    the smallest association id (so the choice is deterministic)."""
     simple = nx.Graph()
     for u, v, key, data in graph.edges(keys=True, data=True):
         if not _is_association(data) or (predicates and data["predicate"] not in predicates):
             continue
-        rank = (*_support(data), _negated(key))
-        if not simple.has_edge(u, v) or rank > simple.edges[u, v]["rank"]:
-            simple.add_edge(u, v, rank=rank, edge=(u, v, key))
+        rank = _support(data)
+        if simple.has_edge(u, v):
+            kept = simple.edges[u, v]
+            better = rank > kept["rank"] or (rank == kept["rank"] and key < kept["edge"][2])
+            if not better:
+                continue
+        simple.add_edge(u, v, rank=rank, edge=(u, v, key))
     return simple
-
-
-def _negated(key: str) -> tuple[int, ...]:
-    """Prefer the smaller association id among equally supported ones (deterministic)."""
-    return tuple(-ord(c) for c in key)
 
 
 def _reference_numbers(graph: nx.MultiDiGraph, refs: Iterable[str]) -> list[int]:
@@ -499,7 +511,7 @@ def evidence_paths(
     found = list(islice(nx.all_shortest_paths(simple, source, target), PATHS_EXAMINED))
 
     def rank(path: list[str]) -> tuple[Any, ...]:
-        support = [simple.edges[a, b]["rank"][:2] for a, b in zip(path, path[1:], strict=False)]
+        support = [simple.edges[a, b]["rank"] for a, b in zip(path, path[1:], strict=False)]
         labels = tuple(graph.nodes[n]["label"].casefold() for n in path)
         return (-sum(s[0] for s in support), -sum(s[1] for s in support), labels)
 
@@ -610,8 +622,10 @@ class SearchParams(Params):
 
 
 class PathParams(Params):
-    source = _name_field("Start entity (any name, alias, short id or CURIE).", data_key="from")
-    to = _name_field("End entity.")
+    source = _name_field(
+        "Start entity (any name, alias, short id or CURIE).", data_key="from", required=True
+    )
+    to = _name_field("End entity.", required=True)
     max_hops = fields.Integer(
         load_default=HOPS_DEFAULT,
         validate=validators.Range(min=1, max=HOPS_MAX),
@@ -624,12 +638,6 @@ class PathParams(Params):
             "association predicate), e.g. regulates,interacts_with for regulatory chains."
         },
     )
-
-    @validates_schema
-    def _both_ends(self, data: Mapping[str, Any], **kwargs: Any) -> None:
-        missing = {k: ["required"] for k, a in (("from", "source"), ("to", "to")) if a not in data}
-        if missing:
-            raise ValidationError(missing)
 
 
 class QueryRunParams(Schema):
@@ -911,12 +919,212 @@ def _document_errors_ourselves(setup: Any) -> None:
     setup.app.config.update(AUTO_VALIDATION_ERROR_RESPONSE=False, AUTO_404_RESPONSE=False)
 
 
+# --- examples for the OpenAPI document (shortened real answers) ------------------------------
+
+_EREG = {"id": "NCBIGene:2069", "label": "EREG", "category": "gene"}
+_LUNG = {"id": "UBERON:0002048", "label": "Lung", "category": "organ"}
+_BONE = {"id": "UBERON:0002481", "label": "Bone", "category": "organ"}
+_REF61 = {
+    "id": "metakg:ref/61",
+    "number": 61,
+    "title": "Mediators of vascular remodelling co-opted for sequential steps in lung metastasis",
+    "citation": "Gupta, G. P. et al. Nature 446, 765–770 (2007)",
+    "retracted": False,
+    "xrefs": ["doi:10.1038/nature05760"],
+}
+_ASSERTION = {
+    "id": "metakg:assoc/5295414b87575b7c",
+    "predicate": "mediates_metastasis_to",
+    "subject": _EREG,
+    "object": _LUNG,
+    "role": "subject",
+    "direction": "promotes",
+    "confidence": "high",
+    "references": [_REF61],
+    "evidence_types": ["in_vivo_selection", "expression_signature"],
+    "note": "Epiregulin belongs to the lung-metastasis gene set found by selecting ...",
+    "rests_only_on_retracted": False,
+    "source": "ingest/data/assertions/gene_organ.tsv:3",
+    "cancer_type": {"id": "DOID:1612", "label": "Breast cancer", "category": "cancer_type"},
+}
+_PAGE = {"total": 18, "limit": 2, "offset": 0}
+EXAMPLES: dict[str, Any] = {
+    "index": {
+        "name": "metakg",
+        "version": "0.1.0",
+        "collections": [
+            {
+                "name": "genes",
+                "description": "Genes and microRNAs with their evidence.",
+                "url": "/api/v1/genes",
+                "count": 99,
+            }
+        ],
+        "links": [
+            {"name": "search", "description": "Find entities by name.", "url": "/api/v1/search"}
+        ],
+    },
+    "genes": {
+        **_PAGE,
+        "items": [
+            {
+                "id": "NCBIGene:5744",
+                "symbol": "PTHLH",
+                "label": "PTHLH",
+                "category": "gene",
+                "classes": [
+                    {
+                        "id": "metakg:class/metastasis_virulence",
+                        "label": "Metastasis virulence gene",
+                        "category": "gene_class",
+                    }
+                ],
+                "url": "/api/v1/genes/NCBIGene:5744",
+            }
+        ],
+    },
+    "entity": {
+        **_EREG,
+        "symbol": "EREG",
+        "fullName": "epiregulin",
+        "xrefs": ["HGNC:3443"],
+        "taxon": "NCBITaxon:9606",
+        "description": "EGF-family ligand of EGFR/ERBB4; ...",
+        "assertions": {"organ": [_ASSERTION]},
+    },
+    "entities": {
+        **_PAGE,
+        "items": [
+            {
+                **_BONE,
+                "description": "Mineralised bone tissue; ...",
+                "capillaryBedRole": "none (seeded from arterial blood via marrow sinusoids)",
+                "gene_count": 18,
+                "parents": [],
+                "url": "/api/v1/organs/UBERON:0002481",
+            }
+        ],
+    },
+    "references": {
+        "total": 1,
+        "limit": 50,
+        "offset": 0,
+        "items": [
+            {
+                "id": "metakg:ref/106",
+                "number": 106,
+                "citation": "Erler, J. T. et al. Nature 440, 1222–1226 (2006)",
+                "title": "Lysyl oxidase is essential for hypoxia-induced metastasis",
+                "identifiers": ["doi:10.1038/nature04695"],
+                "retracted": True,
+                "retractionNote": "Retracted by Nature on 18 March 2020, ...",
+                "assertion_count": 18,
+                "url": "/api/v1/references/106",
+            }
+        ],
+    },
+    "reference": {
+        **{k: v for k, v in _REF61.items() if k != "xrefs"},
+        "identifiers": _REF61["xrefs"],
+        "assertion_count": 30,
+        "url": "/api/v1/references/61",
+        "assertions": [{k: v for k, v in _ASSERTION.items() if k != "role"}],
+    },
+    "search": {
+        "q": "cox",
+        "count": 1,
+        "hits": [
+            {
+                "id": "NCBIGene:5743",
+                "label": "PTGS2",
+                "category": "gene",
+                "matched": "COX2",
+                "match": "prefix",
+                "score": 0.875,
+                "url": "/api/v1/genes/NCBIGene:5743",
+            }
+        ],
+    },
+    "paths": {
+        "from": _EREG,
+        "to": _LUNG,
+        "max_hops": 3,
+        "predicates": None,
+        "hops": 1,
+        "examined": 1,
+        "count": 1,
+        "paths": [
+            [
+                {
+                    "from": _EREG,
+                    "to": _LUNG,
+                    "predicate": "mediates_metastasis_to",
+                    "direction": "promotes",
+                    "reversed": False,
+                    "confidence": "high",
+                    "references": [8, 61, 66],
+                    "publications": ["metakg:ref/8", "metakg:ref/61", "metakg:ref/66"],
+                    "note": "Epiregulin belongs to the lung-metastasis gene set ...",
+                    "assertion": "metakg:assoc/5295414b87575b7c",
+                }
+            ]
+        ],
+    },
+    "queries": {
+        "count": 1,
+        "queries": [
+            {
+                "name": "cancer_types_by_latency",
+                "title": "Cancer types in a latency class",
+                "description": "Which cancer types relapse after this kind of delay ...",
+                "params": [
+                    {
+                        "name": "latency",
+                        "description": "the latency class",
+                        "kind": "entity",
+                        "categories": ["latency_class"],
+                        "choices": [],
+                        "required": True,
+                        "default": None,
+                    }
+                ],
+                "columns": [
+                    "cancer_type_label",
+                    "cancer_type",
+                    "confidence",
+                    "references",
+                    "assertion",
+                ],
+                "example": {"latency": "long"},
+                "url": "/api/v1/queries/cancer_types_by_latency",
+                "example_url": "/api/v1/queries/cancer_types_by_latency?latency=long",
+            }
+        ],
+    },
+    "query": {
+        "query": "cancer_types_by_latency",
+        "params": {"latency": "metakg:latency/long"},
+        "columns": ["cancer_type_label", "cancer_type", "confidence", "references", "assertion"],
+        "rows": [
+            {
+                "cancer_type_label": "Prostate cancer",
+                "cancer_type": "DOID:10283",
+                "confidence": "medium",
+                "references": "33",
+                "assertion": "metakg:assoc/339ab44cc29cc291",
+            }
+        ],
+        "count": 1,
+    },
+}
+
+
 # --- routes -----------------------------------------------------------------------------------
 
 
 @bp.get("/")
 @bp.input(Params, location="query")
-@bp.output(ApiIndex)
+@bp.output(ApiIndex, example=EXAMPLES["index"])
 @bp.doc(
     summary="API index",
     description="The collections of the API with their sizes, and the other routes.",
@@ -951,32 +1159,9 @@ def index(query_data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-GENE_EXAMPLE = {
-    "total": 1,
-    "limit": 50,
-    "offset": 0,
-    "items": [
-        {
-            "id": "NCBIGene:5744",
-            "symbol": "PTHLH",
-            "label": "PTHLH",
-            "category": "gene",
-            "classes": [
-                {
-                    "id": "metakg:class/metastasis_virulence",
-                    "label": "Metastasis virulence gene",
-                    "category": "gene_class",
-                }
-            ],
-            "url": "/api/v1/genes/NCBIGene:5744",
-        }
-    ],
-}
-
-
 @bp.get("/genes")
 @bp.input(GeneListParams, location="query")
-@bp.output(GenePage, example=GENE_EXAMPLE)
+@bp.output(GenePage, example=EXAMPLES["genes"])
 @bp.doc(
     summary="List genes and microRNAs",
     description="Genes and miRNAs by symbol, filtered. Each of `class`, `step`, `organ`, "
@@ -994,9 +1179,7 @@ def list_genes(query_data: dict[str, Any]) -> tuple[dict, int, dict]:
     targets: dict[str, set[str]] = {}
     for key, (_, category) in GENE_FILTERS.items():
         if key in query_data:
-            param = PARAM_NAMES.get(key, key)
-            noun = BY_CATEGORY[category].noun
-            node = resolve_param(param, query_data[key], (category,), noun)
+            node = resolve_param(PARAM_NAMES.get(key, key), query_data[key], (category,))
             targets[key] = {node} | (
                 lookup.subtypes(graph, node) if category is Category.CANCER_TYPE else set()
             )
@@ -1008,7 +1191,7 @@ def list_genes(query_data: dict[str, Any]) -> tuple[dict, int, dict]:
 
 @bp.get("/genes/<path:name>")
 @bp.input(Params, location="query")
-@bp.output(Entity)
+@bp.output(Entity, example=EXAMPLES["entity"])
 @bp.doc(
     summary="A gene or microRNA with its evidence",
     description="Look a gene up by symbol, alias (COX2 gives PTGS2), CURIE (NCBIGene:5743, "
@@ -1052,7 +1235,7 @@ def _entity_routes(collection: Collection, params: type[Params], example_name: s
     detail_view.__name__ = f"{endpoint}_detail"
     bp.get(f"/{slug}", endpoint=f"list_{endpoint}")(
         bp.input(params, location="query")(
-            bp.output(EntityPage)(
+            bp.output(EntityPage, example=EXAMPLES["entities"])(
                 bp.doc(
                     summary=f"List {slug.replace('-', ' ')}",
                     description=f"{collection.description} Sorted{order}; `q` filters by "
@@ -1064,7 +1247,7 @@ def _entity_routes(collection: Collection, params: type[Params], example_name: s
     )
     bp.get(f"/{slug}/<path:name>", endpoint=f"{endpoint}_detail")(
         bp.input(Params, location="query")(
-            bp.output(Entity)(
+            bp.output(Entity, example=EXAMPLES["entity"])(
                 bp.doc(
                     summary=f"One {collection.noun} with its assertions",
                     description=f"Look {_article(collection.noun)} up by label, short id, "
@@ -1094,7 +1277,7 @@ for _collection, _params, _example in (
 
 @bp.get("/references")
 @bp.input(ReferenceListParams, location="query")
-@bp.output(ReferencePage)
+@bp.output(ReferencePage, example=EXAMPLES["references"])
 @bp.doc(
     summary="List references",
     description="The review's numbered references in order (then other cited papers, which "
@@ -1116,7 +1299,7 @@ def list_references(query_data: dict[str, Any]) -> tuple[dict, int, dict]:
 
 @bp.get("/references/<number>")
 @bp.input(Params, location="query")
-@bp.output(ReferenceDetail)
+@bp.output(ReferenceDetail, example=EXAMPLES["reference"])
 @bp.doc(
     summary="A reference and every assertion citing it",
     description="`number` is the reference's number in the review (1-119).",
@@ -1142,7 +1325,7 @@ def reference_detail(number: str, query_data: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/search")
 @bp.input(SearchParams, location="query")
-@bp.output(SearchResult)
+@bp.output(SearchResult, example=EXAMPLES["search"])
 @bp.doc(
     summary="Search entities by name",
     description="Ranks every entity (genes, miRNAs, organs, cancer types, pathways, steps, "
@@ -1164,7 +1347,7 @@ def search_view(query_data: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/paths")
 @bp.input(PathParams, location="query")
-@bp.output(PathResult)
+@bp.output(PathResult, example=EXAMPLES["paths"])
 @bp.doc(
     summary="Evidence paths between two entities",
     description="The shortest paths between two entities over assertions (never the "
@@ -1179,8 +1362,8 @@ def search_view(query_data: dict[str, Any]) -> dict[str, Any]:
 def paths_view(query_data: dict[str, Any]) -> dict[str, Any]:
     graph = _graph()
     entities = tuple(c for c in Category if c is not Category.PUBLICATION)
-    source = _resolve_any("from", query_data["source"], entities)
-    target = _resolve_any("to", query_data["to"], entities)
+    source = resolve_param("from", query_data["source"], entities)
+    target = resolve_param("to", query_data["to"], entities)
     if source == target:
         raise BadRequest(f"'from' and 'to' are the same entity ({source}); give two entities")
     predicates = None
@@ -1208,7 +1391,7 @@ def paths_view(query_data: dict[str, Any]) -> dict[str, Any]:
     }
     if not paths:
         body["message"] = (
-            f"no path of at most {query_data['max_hops']} hops links "
+            f"no path of at most {_hops(query_data['max_hops'])} links "
             f"{graph.nodes[source]['label']} and {graph.nodes[target]['label']}"
             + (" with these predicates" if predicates else "")
             + (f"; try a larger max_hops (at most {HOPS_MAX})" if body["max_hops"] < 5 else "")
@@ -1216,21 +1399,8 @@ def paths_view(query_data: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _resolve_any(param: str, value: str, categories: tuple[Category, ...]) -> str:
-    found = _state().index.resolve(value, categories)
-    if found.node_id is not None:
-        return found.node_id
-    if found.ambiguous:
-        raise BadRequest(
-            f"parameter '{param}': '{value}' is ambiguous; it could be "
-            f"{_choices(found.candidates)}; give one of these identifiers"
-        )
-    hint = _state().index.suggest(value, categories)
-    raise BadRequest(
-        f"parameter '{param}': no entity is called '{value}'"
-        + (f"; did you mean {', '.join(hint)}?" if hint else "")
-        + f" (find names with {bp.url_prefix}/search?q=...)"
-    )
+def _hops(count: int) -> str:
+    return f"{count} hop" + ("" if count == 1 else "s")
 
 
 # --- named queries ----------------------------------------------------------------------------
@@ -1269,7 +1439,7 @@ def _query_info(query: Any) -> dict[str, Any]:
 
 @bp.get("/queries")
 @bp.input(Params, location="query")
-@bp.output(QueryList)
+@bp.output(QueryList, example=EXAMPLES["queries"])
 @bp.doc(
     tags=["Named queries"],
     summary="List the named queries",
@@ -1283,7 +1453,11 @@ def list_queries(query_data: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/queries/<name>", endpoint="run_query")
 @bp.input(QueryRunParams, location="query")
-@bp.output(QueryResult, description="The rows of the query (JSON, CSV or TSV).")
+@bp.output(
+    QueryResult,
+    description="The rows of the query (JSON, CSV or TSV).",
+    example=EXAMPLES["query"],
+)
 @bp.doc(
     tags=["Named queries"],
     summary="Run a named query",

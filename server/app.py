@@ -16,7 +16,7 @@ from flask import Response, request, send_from_directory
 from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from graph.errors import MetakgError
 from graph.names import NameIndex
@@ -126,6 +126,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
             origins="*",
             methods=["GET", "POST", "OPTIONS"],
             supports_credentials=False,
+            # `*` even when the browser sends an Origin (flask-cors would echo it otherwise).
+            send_wildcard=True,
         )
     # /sparql is answered by a lean WSGI layer in front of Flask (server/sparql.py).
     app.wsgi_app = SparqlEndpoint(app.wsgi_app, state, settings)  # type: ignore[method-assign]
@@ -138,6 +140,19 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
                 f"the request URL has {len(request.url)} characters, more than the "
                 f"{settings['max_url']} accepted; send long SPARQL queries by POST "
                 "(form-encoded or application/sparql-query)"
+            )
+
+    @app.before_request
+    def _limit_streamed_body() -> None:
+        # A chunked body has no Content-Length to check up front, and Werkzeug stops reading
+        # it at MAX_CONTENT_LENGTH without an error, which would cut it off silently. Read it
+        # here (it stays cached for the view) and refuse it if anything is left beyond the limit.
+        if request.content_length is not None or "Transfer-Encoding" not in request.headers:
+            return
+        limit = settings["max_body"]
+        if len(request.get_data()) >= limit and request.environ["wsgi.input"].read(1):
+            raise RequestEntityTooLarge(
+                f"the request body is larger than the {limit} bytes accepted"
             )
 
     @app.get("/docs/assets/<path:name>")
