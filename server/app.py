@@ -108,6 +108,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
         SWAGGER_UI_STANDALONE_PRESET_JS=assets + "swagger-ui-standalone-preset.js",
         DOCS_FAVICON=assets + "favicon-32x32.png",
         AUTO_SERVERS=False,
+        # Every route documents its own errors as problem+json.
+        AUTO_VALIDATION_ERROR_RESPONSE=False,
+        AUTO_404_RESPONSE=False,
         RATELIMIT_HEADERS_ENABLED=True,
     )
     state = ServiceState(settings)
@@ -128,6 +131,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
             supports_credentials=False,
             # `*` even when the browser sends an Origin (flask-cors would echo it otherwise).
             send_wildcard=True,
+            expose_headers=["Link", "X-Result-Rows", "Retry-After"],
         )
     # /sparql is answered by a lean WSGI layer in front of Flask (server/sparql.py).
     app.wsgi_app = SparqlEndpoint(app.wsgi_app, state, settings)  # type: ignore[method-assign]
@@ -180,10 +184,9 @@ def _register_errors(app: APIFlask) -> None:
     def _http_error(error: HTTPError) -> Response:
         detail = error.message
         if isinstance(error.detail, dict) and error.detail:
-            detail = f"{error.message}: {error.detail}"
-        return problem(
-            error.status_code, _title(error.status_code), str(detail), headers=error.headers or {}
-        )
+            detail = f"{error.message}: {_flatten(error.detail)}"
+        title = "Invalid parameter" if error.status_code == 400 else _title(error.status_code)
+        return problem(error.status_code, title, str(detail), headers=error.headers or {})
 
     @app.errorhandler(MetakgError)
     def _metakg_error(error: MetakgError) -> Response:
@@ -201,6 +204,19 @@ def _register_errors(app: APIFlask) -> None:
     def _unexpected(error: Exception) -> Response:
         log.exception("unexpected error")
         return problem(500, "Internal error", "an unexpected error occurred; it has been logged")
+
+
+def _flatten(detail: Mapping[str, Any], prefix: str = "") -> str:
+    """``{'query': {'limit': ['Must be ...']}}`` -> ``limit: Must be ...``."""
+    parts = []
+    for key, value in detail.items():
+        if isinstance(value, Mapping):
+            parts.append(_flatten(value, "" if key in ("query", "json", "form") else f"{key}."))
+        elif isinstance(value, list):
+            parts.append(f"{prefix}{key}: {' '.join(map(str, value))}")
+        else:
+            parts.append(f"{prefix}{key}: {value}")
+    return "; ".join(parts)
 
 
 def _register_limits(app: APIFlask, settings: Mapping[str, Any]) -> None:

@@ -181,6 +181,7 @@ class SparqlEndpoint:
         response = self._handle(request)
         if self.cors:
             response.headers["Access-Control-Allow-Origin"] = "*"
+            response.headers["Access-Control-Expose-Headers"] = "X-Result-Rows, Retry-After"
         return response(environ, start_response)
 
     def _handle(self, request: Request) -> Response:
