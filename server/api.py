@@ -5,116 +5,84 @@ name index (``state.index``); no request text is ever formatted into a query. Na
 run their fixed SPARQL with bound parameters in the query workers (``state.runner.named``).
 Errors are raised as the service's error leaves and rendered as problem+json by the app.
 
-The graph functions below (``gene_items``, ``search``, ``evidence_paths`` ...) take the graph
-and plain values and touch no request, so they can move to ``queries/`` unchanged.
+This module holds the blueprint, its routes and the request/response glue; the answers are
+computed by queries/explore.py, the schemas are in server/api_schemas.py and the OpenAPI
+examples and error responses in server/api_examples.py.
 """
 
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from itertools import islice
 from typing import Any
 from urllib.parse import urlencode
 
 import networkx as nx
-from apiflask import APIBlueprint, Schema, fields, validators
-from flask import Response, current_app, request, url_for
-from marshmallow import ValidationError, validates_schema
+from apiflask import APIBlueprint
+from flask import Response, request, url_for
 
-from graph.names import fold
-from graph.vocab import GENE_LIKE, Category, Confidence, GeneClassScheme, Predicate
+from graph.vocab import Category, Predicate
 from queries import lookup
+from queries.explore import (
+    GENE_FILTERS,
+    PATHS_MAX,
+    citing_assertions,
+    contains,
+    entity_items,
+    evidence_paths,
+    gene_items,
+    reference_items,
+    search,
+)
 from server import version
-from server.errors import TYPE_BASE, BadRequest, NotAcceptable, NotFound
+from server.api_collections import (
+    BY_CATEGORY,
+    COLLECTIONS,
+    PREFIX,
+    Collection,
+    service_state,
+    url_of,
+)
+from server.api_examples import EXAMPLES, error_responses
+from server.api_schemas import (
+    HOPS_MAX,
+    MAX_NAME,
+    ApiIndex,
+    Entity,
+    EntityPage,
+    GeneClassListParams,
+    GeneListParams,
+    GenePage,
+    PageParams,
+    Params,
+    PathParams,
+    PathResult,
+    QueryList,
+    QueryResult,
+    QueryRunParams,
+    ReferenceDetail,
+    ReferenceListParams,
+    ReferencePage,
+    SearchParams,
+    SearchResult,
+)
+from server.errors import BadRequest, NotAcceptable, NotFound
 
-bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="Lookups")
+bp = APIBlueprint("api", __name__, url_prefix=PREFIX, tag="Lookups")
 
 JSON = "application/json"
 CSV = "text/csv"
 TSV = "text/tab-separated-values"
-MAX_NAME = 200  # longest name or text accepted in a parameter
-PAGE_DEFAULT, PAGE_MAX = 50, 200
-SEARCH_DEFAULT, SEARCH_MAX = 20, 100
-HOPS_DEFAULT, HOPS_MAX = 3, 5
-PATHS_MAX = 20  # paths returned
-PATHS_EXAMINED = 2000  # shortest paths ranked before the best PATHS_MAX are kept
-CONFIDENCE_RANK = {"high": 3, "medium": 2, "low": 1}
-GENE_FILTERS = {  # query parameter -> (predicate of the gene's assertion, category of its object)
-    "gene_class": ("has_class", Category.GENE_CLASS),
-    "step": ("acts_at_step", Category.CASCADE_STEP),
-    "organ": ("mediates_metastasis_to", Category.ORGAN),
-    "cancer_type": ("contributes_to", Category.CANCER_TYPE),
-    "pathway": ("participates_in", Category.PATHWAY),
-}
 PARAM_NAMES = {"gene_class": "class"}
-
-
-@dataclass(frozen=True)
-class Collection:
-    slug: str  # the URL segment
-    noun: str  # one member, in prose
-    categories: tuple[Category, ...]
-    description: str
-
-
-COLLECTIONS: tuple[Collection, ...] = (
-    Collection("genes", "gene", GENE_LIKE, "Genes and microRNAs with their evidence."),
-    Collection("organs", "organ", (Category.ORGAN,), "Organs that metastases colonise."),
-    Collection(
-        "cancer-types",
-        "cancer type",
-        (Category.CANCER_TYPE,),
-        "Cancer types (Disease Ontology where verified) with their sites and latency.",
-    ),
-    Collection("pathways", "pathway", (Category.PATHWAY,), "Signalling pathways and programmes."),
-    Collection(
-        "cascade-steps",
-        "cascade step",
-        (Category.CASCADE_STEP,),
-        "The steps of the metastatic cascade in order, then the cross-cutting processes.",
-    ),
-    Collection(
-        "gene-classes",
-        "gene class",
-        (Category.GENE_CLASS,),
-        "The review's gene classes (scheme review) and roles metakg adds (scheme graph_role).",
-    ),
-    Collection(
-        "barrier-types",
-        "barrier type",
-        (Category.BARRIER_TYPE,),
-        "Kinds of vascular wall that circulating tumour cells must cross.",
-    ),
-    Collection(
-        "latency-classes",
-        "latency class",
-        (Category.LATENCY_CLASS,),
-        "How long cancer types typically take to relapse at distant sites.",
-    ),
-    Collection(
-        "references",
-        "reference",
-        (Category.PUBLICATION,),
-        "The review's 119 numbered references (and other cited papers), retractions marked.",
-    ),
-)
-BY_CATEGORY = {c: col for col in COLLECTIONS for c in col.categories}
 
 
 # --- request plumbing -------------------------------------------------------------------------
 
 
-def _state() -> Any:
-    return current_app.extensions["metakg"]
-
-
 def _graph() -> nx.MultiDiGraph:
-    return _state().graph
+    return service_state().graph
 
 
 def _offered() -> list[str]:
@@ -134,17 +102,6 @@ def _negotiate() -> None:
         )
 
 
-def url_of(node_id: str, category: str) -> str | None:
-    """The API URL of an entity, or None for a publication without a review number."""
-    collection = BY_CATEGORY.get(Category.from_key(category))
-    if collection is None:
-        return None
-    if collection.slug == "references":
-        number = _graph().nodes[node_id].get("referenceNumber")
-        return None if number is None else f"{bp.url_prefix}/references/{number}"
-    return f"{bp.url_prefix}/{collection.slug}/{node_id}"
-
-
 def _kind_of(category: Category) -> str:
     return category.key.replace("_", " ").replace("microrna", "microRNA")
 
@@ -162,7 +119,7 @@ def _shown(text: str, limit: int = 80) -> str:
 def resolve_param(param: str, value: str, categories: tuple[Category, ...]) -> str:
     """A query parameter's name, alias, short id or CURIE -> node id, or 400 naming the
     parameter with the candidates or close names."""
-    found = _state().index.resolve(value, categories)
+    found = service_state().index.resolve(value, categories)
     if found.node_id is not None:
         return found.node_id
     if found.ambiguous:
@@ -170,7 +127,7 @@ def resolve_param(param: str, value: str, categories: tuple[Category, ...]) -> s
             f"parameter '{param}': '{_shown(value)}' is ambiguous; it could be "
             f"{_choices(found.candidates)}; give one of these identifiers"
         )
-    hint = _state().index.suggest(value, categories)
+    hint = service_state().index.suggest(value, categories)
     if len(categories) == 1:
         collection = BY_CATEGORY[categories[0]]
         noun, where = collection.noun, f"the valid values are listed at {_url(collection.slug)}"
@@ -190,7 +147,7 @@ def _url(*parts: str) -> str:
 def resolve_path(name: str, collection: Collection) -> str:
     """A path segment -> node id of the collection's category; 404 with 'did you mean', or
     with what the name is instead; 400 for an ambiguous name."""
-    index = _state().index
+    index = service_state().index
     found = index.resolve(name, collection.categories)
     if found.node_id is not None:
         return found.node_id
@@ -241,884 +198,6 @@ def paginate(items: list[dict[str, Any]], limit: int, offset: int) -> tuple[dict
     return body, 200, {"Link": header}
 
 
-def _contains(needle: str | None, *texts: Any) -> bool:
-    if not needle:
-        return True
-    folded = fold(needle)
-    return any(isinstance(t, str) and folded in fold(t) for t in texts)
-
-
-# --- the graph as lists, searches and paths (no request in here) ------------------------------
-
-
-def _is_association(data: Mapping[str, Any]) -> bool:
-    return data.get("kind") == "association"
-
-
-def gene_items(
-    graph: nx.MultiDiGraph,
-    targets: Mapping[str, set[str]],
-    *,
-    confidence: str | None = None,
-    text: str | None = None,
-) -> list[dict[str, Any]]:
-    """Genes and miRNAs that, for every filter in ``targets`` (parameter -> allowed object
-    ids), have an assertion with the filter's predicate pointing at one of those objects; with
-    ``confidence``, each filter must be met by an assertion of that confidence (and without
-    filters the gene needs any assertion of that confidence)."""
-    items = []
-    for node, data in graph.nodes(data=True):
-        if data["category"] not in ("gene", "microrna"):
-            continue
-        if text and not _contains(
-            text, data.get("symbol"), data.get("fullName"), *data.get("synonyms", ())
-        ):
-            continue
-        out = [
-            (v, d)
-            for _, v, d in graph.out_edges(node, data=True)
-            if _is_association(d) and (confidence is None or d["confidence"] == confidence)
-        ]
-        if not all(
-            any(d["predicate"] == GENE_FILTERS[p][0] and v in allowed for v, d in out)
-            for p, allowed in targets.items()
-        ):
-            continue
-        if confidence and not targets and not out:
-            continue
-        classes = sorted(
-            {
-                v
-                for _, v, d in graph.out_edges(node, data=True)
-                if _is_association(d) and d["predicate"] == "has_class"
-            }
-        )
-        items.append(
-            {
-                "id": node,
-                "symbol": data.get("symbol", data["label"]),
-                "label": data["label"],
-                "category": data["category"],
-                "classes": [lookup.brief(graph, c) for c in classes],
-            }
-        )
-    items.sort(key=lambda i: (i["symbol"].casefold(), i["id"]))
-    return items
-
-
-def entity_items(graph: nx.MultiDiGraph, category: Category) -> list[dict[str, Any]]:
-    """Every entity of ``category`` with its summary fields and how many genes it relates to."""
-    items = []
-    for node, data in graph.nodes(data=True):
-        if data["category"] != category.key:
-            continue
-        edges = [*graph.in_edges(node, data=True), *graph.out_edges(node, data=True)]
-        others = {v if u == node else u for u, v, d in edges if _is_association(d)}
-        genes = {o for o in others if graph.nodes[o]["category"] in ("gene", "microrna")}
-        parents = [
-            lookup.brief(graph, v)
-            for _, v, d in graph.out_edges(node, data=True)
-            if d["predicate"] == "subclass_of"
-        ]
-        item = {"id": node, **{k: v for k, v in data.items() if k != "location"}}
-        item.update(gene_count=len(genes), parents=parents)
-        items.append(item)
-    if category is Category.CASCADE_STEP or category is Category.LATENCY_CLASS:
-        items.sort(key=lambda i: (i.get("order") is None, i.get("order", 0), i["label"]))
-    else:
-        items.sort(key=lambda i: (i["label"].casefold(), i["id"]))
-    return items
-
-
-def reference_items(graph: nx.MultiDiGraph) -> list[dict[str, Any]]:
-    cited: dict[str, int] = {}
-    for _, _, d in graph.edges(data=True):
-        for ref in d.get("references", ()):
-            cited[ref] = cited.get(ref, 0) + 1
-    items = []
-    for node, data in graph.nodes(data=True):
-        if data["category"] != "publication":
-            continue
-        item = lookup.reference(graph, node)
-        item["identifiers"] = item.pop("xrefs", [])
-        item.setdefault("number", None)
-        item.setdefault("retracted", False)
-        for key in ("authors", "journal", "year"):
-            if key in data:
-                item[key] = data[key]
-        item["assertion_count"] = cited.get(node, 0)
-        items.append(item)
-    items.sort(key=lambda i: (i["number"] is None, i["number"] or 0, i["id"]))
-    return items
-
-
-def citing_assertions(graph: nx.MultiDiGraph, node_id: str) -> list[dict[str, Any]]:
-    """Every assertion that cites the publication ``node_id``."""
-    found = [
-        lookup.assertion(graph, u, v, k, u)
-        for u, v, k, d in graph.edges(keys=True, data=True)
-        if _is_association(d) and node_id in d["references"]
-    ]
-    for item in found:
-        del item["role"]
-    found.sort(
-        key=lambda a: (
-            a["predicate"],
-            a["subject"]["label"].casefold(),
-            a["object"]["label"],
-            a["id"],
-        )
-    )
-    return found
-
-
-def _names(node: str, data: Mapping[str, Any]) -> Iterable[tuple[str, bool]]:
-    """(name, primary) pairs an entity is searched by; primary names are ids and symbols."""
-    yield node, True
-    if node.startswith("metakg:") and "/" in node:
-        yield node.rsplit("/", 1)[1], True
-    for xref in data.get("xrefs", ()):
-        yield xref, True
-    if data.get("symbol"):
-        yield data["symbol"], True
-    yield data["label"], False
-    for key in ("synonyms", "weak_synonyms"):
-        for name in data.get(key, ()):
-            yield name, False
-    if data.get("fullName"):
-        yield data["fullName"], False
-    if data["category"] == "publication":
-        if "referenceNumber" in data:
-            yield str(data["referenceNumber"]), True
-        for key in ("description", "authors"):
-            if data.get(key):
-                yield data[key], False
-
-
-def match_score(needle: str, name: str, primary: bool) -> tuple[float, str] | None:
-    """How well ``name`` matches the folded ``needle``: exact (1.0 for ids and symbols, 0.95
-    for other names), prefix (0.8-0.9), substring (0.6-0.7), fuzzy (below 0.5), or None."""
-    folded = fold(name)
-    if folded == needle:
-        return (1.0 if primary else 0.95), "exact"
-    share = len(needle) / len(folded)
-    if folded.startswith(needle):
-        return 0.8 + 0.1 * share, "prefix"
-    if needle in folded:
-        return 0.6 + 0.1 * share, "substring"
-    matcher = difflib.SequenceMatcher(None, needle, folded)
-    if matcher.real_quick_ratio() >= 0.75 and matcher.quick_ratio() >= 0.75:
-        ratio = matcher.ratio()
-        if ratio >= 0.75:
-            return 0.5 * ratio, "fuzzy"
-    return None
-
-
-def search(
-    graph: nx.MultiDiGraph, text: str, *, limit: int, include_references: bool = False
-) -> list[dict[str, Any]]:
-    """Entities ranked by their best-matching name; publications only when asked, and after
-    every other entity."""
-    needle = fold(text)
-    hits = []
-    for node, data in graph.nodes(data=True):
-        publication = data["category"] == "publication"
-        if publication and not include_references:
-            continue
-        best: tuple[float, str, str] | None = None
-        for name, primary in _names(node, data):
-            scored = match_score(needle, name, primary)
-            if scored and (best is None or scored[0] > best[0]):
-                best = (scored[0], scored[1], name)
-        if best:
-            hits.append(
-                {
-                    **lookup.brief(graph, node),
-                    "matched": best[2],
-                    "match": best[1],
-                    "score": round(best[0], 3),
-                    "_rank": (publication, -best[0], data["label"].casefold(), node),
-                }
-            )
-    hits.sort(key=lambda h: h.pop("_rank"))
-    return hits[:limit]
-
-
-def _support(data: Mapping[str, Any]) -> tuple[int, int]:
-    return CONFIDENCE_RANK[data["confidence"]], len(data["references"])
-
-
-def association_graph(graph: nx.MultiDiGraph, predicates: frozenset[str] | None = None) -> nx.Graph:
-    """Association edges (never hierarchy) as an undirected graph, keeping for each pair of
-    entities the best-supported assertion: highest confidence, then most references, then
-    the smallest association id (so the choice is deterministic)."""
-    simple = nx.Graph()
-    for u, v, key, data in graph.edges(keys=True, data=True):
-        if not _is_association(data) or (predicates and data["predicate"] not in predicates):
-            continue
-        rank = _support(data)
-        if simple.has_edge(u, v):
-            kept = simple.edges[u, v]
-            better = rank > kept["rank"] or (rank == kept["rank"] and key < kept["edge"][2])
-            if not better:
-                continue
-        simple.add_edge(u, v, rank=rank, edge=(u, v, key))
-    return simple
-
-
-def _reference_numbers(graph: nx.MultiDiGraph, refs: Iterable[str]) -> list[int]:
-    numbers = (graph.nodes[r].get("referenceNumber") for r in refs)
-    return sorted(n for n in numbers if n is not None)
-
-
-def hop(graph: nx.MultiDiGraph, simple: nx.Graph, a: str, b: str) -> dict[str, Any]:
-    u, v, key = simple.edges[a, b]["edge"]
-    data = graph.edges[u, v, key]
-    return {
-        "from": lookup.brief(graph, a),
-        "to": lookup.brief(graph, b),
-        "predicate": data["predicate"],
-        "direction": data["direction"],
-        "reversed": u != a,
-        "confidence": data["confidence"],
-        "references": _reference_numbers(graph, data["references"]),
-        "publications": list(data["references"]),
-        "note": data["note"],
-        "assertion": key,
-    }
-
-
-def evidence_paths(
-    graph: nx.MultiDiGraph,
-    source: str,
-    target: str,
-    *,
-    max_hops: int,
-    predicates: frozenset[str] | None = None,
-) -> tuple[int | None, int, list[list[dict[str, Any]]]]:
-    """(length, how many shortest paths were examined, the best ``PATHS_MAX`` of them) between
-    two entities over association edges, ignoring direction; length None when there is no
-    path within ``max_hops``. Paths of equal length are ranked by their hops' support."""
-    simple = association_graph(graph, predicates)
-    if source not in simple or target not in simple:
-        return None, 0, []
-    try:
-        length = nx.shortest_path_length(simple, source, target)
-    except nx.NetworkXNoPath:
-        return None, 0, []
-    if length > max_hops:
-        return None, 0, []
-    found = list(islice(nx.all_shortest_paths(simple, source, target), PATHS_EXAMINED))
-
-    def rank(path: list[str]) -> tuple[Any, ...]:
-        support = [simple.edges[a, b]["rank"] for a, b in zip(path, path[1:], strict=False)]
-        labels = tuple(graph.nodes[n]["label"].casefold() for n in path)
-        return (-sum(s[0] for s in support), -sum(s[1] for s in support), labels)
-
-    found.sort(key=rank)
-    paths = [
-        [hop(graph, simple, a, b) for a, b in zip(path, path[1:], strict=False)]
-        for path in found[:PATHS_MAX]
-    ]
-    return length, len(found), paths
-
-
-# --- schemas ----------------------------------------------------------------------------------
-
-
-class Params(Schema):
-    """Query parameters. An unknown or repeated parameter is an error, so a typo such as
-    ``organs=bone`` is reported instead of being silently ignored."""
-
-    @validates_schema
-    def _only_known(self, data: Any, **kwargs: Any) -> None:
-        allowed = {field.data_key or name for name, field in self.fields.items()}
-        known = ", ".join(sorted(allowed)) or "none"
-        errors = {}
-        for key in request.args:
-            if key not in allowed:
-                errors[key] = [f"unknown parameter (this route takes: {known})"]
-            elif len(request.args.getlist(key)) > 1:
-                errors[key] = ["give this parameter once"]
-        if errors:
-            raise ValidationError(errors)
-
-
-def _name_field(description: str, **kwargs: Any) -> fields.String:
-    return fields.String(
-        validate=validators.Length(min=1, max=MAX_NAME),
-        metadata={"description": description},
-        **kwargs,
-    )
-
-
-class PageParams(Params):
-    limit = fields.Integer(
-        load_default=PAGE_DEFAULT,
-        validate=validators.Range(min=1, max=PAGE_MAX),
-        metadata={"description": f"Items per page (default {PAGE_DEFAULT}, at most {PAGE_MAX})."},
-    )
-    offset = fields.Integer(
-        load_default=0,
-        validate=validators.Range(min=0),
-        metadata={"description": "How many items to skip."},
-    )
-    q = _name_field("Text that the name must contain (case-insensitive).")
-
-
-_FILTER_HELP = "a name, alias, short id or CURIE"
-
-
-class GeneListParams(PageParams):
-    gene_class = _name_field(
-        f"Gene class ({_FILTER_HELP}), e.g. metastasis_suppressor.", data_key="class"
-    )
-    step = _name_field(f"Cascade step ({_FILTER_HELP}), e.g. colonization.")
-    organ = _name_field(f"Organ the gene mediates metastasis to ({_FILTER_HELP}), e.g. bone.")
-    cancer_type = _name_field(
-        f"Cancer type the gene contributes to ({_FILTER_HELP}); its subtypes are included."
-    )
-    pathway = _name_field(f"Pathway ({_FILTER_HELP}), e.g. tgfb_smad.")
-    confidence = fields.String(
-        validate=validators.OneOf([c.value for c in Confidence]),
-        metadata={
-            "description": "Only genes whose assertions meeting the other filters include one of "
-            "this confidence."
-        },
-    )
-    q = _name_field("Text in the symbol, an alias or the full name (case-insensitive).")
-
-
-class GeneClassListParams(PageParams):
-    scheme = fields.String(
-        validate=validators.OneOf([s.value for s in GeneClassScheme]),
-        metadata={"description": "review (the review's classes) or graph_role (metakg's)."},
-    )
-
-
-class ReferenceListParams(PageParams):
-    retracted = fields.Boolean(metadata={"description": "true: retracted papers only."})
-    q = _name_field("Text in the title, citation, authors or an identifier.")
-
-
-class SearchParams(Params):
-    q = fields.String(
-        required=True,
-        validate=[
-            validators.Length(min=1, max=MAX_NAME),
-            validators.Regexp(r".*\S", error="must not be blank"),
-        ],
-        metadata={"description": "What to look for: a symbol, alias, name or identifier."},
-    )
-    limit = fields.Integer(
-        load_default=SEARCH_DEFAULT,
-        validate=validators.Range(min=1, max=SEARCH_MAX),
-        metadata={"description": f"Most hits (default {SEARCH_DEFAULT}, at most {SEARCH_MAX})."},
-    )
-    include_references = fields.Boolean(
-        load_default=False,
-        metadata={"description": "Also search publications (ranked after every entity)."},
-    )
-
-
-class PathParams(Params):
-    source = _name_field(
-        "Start entity (any name, alias, short id or CURIE).", data_key="from", required=True
-    )
-    to = _name_field("End entity.", required=True)
-    max_hops = fields.Integer(
-        load_default=HOPS_DEFAULT,
-        validate=validators.Range(min=1, max=HOPS_MAX),
-        metadata={"description": f"Longest path (default {HOPS_DEFAULT}, at most {HOPS_MAX})."},
-    )
-    predicates = fields.String(
-        validate=validators.Length(min=1, max=MAX_NAME),
-        metadata={
-            "description": "Comma-separated predicates the path may use (default: every "
-            "association predicate), e.g. regulates,interacts_with for regulatory chains."
-        },
-    )
-
-
-class QueryRunParams(Schema):
-    """``format`` only: the named query's own parameters are checked by the query itself."""
-
-    format = fields.String(
-        validate=validators.OneOf(["json", "csv", "tsv"]),
-        metadata={"description": "json (default), csv or tsv; overrides the Accept header."},
-    )
-
-
-class Brief(Schema):
-    id = fields.String(metadata={"example": "NCBIGene:2069"})
-    label = fields.String(metadata={"example": "EREG"})
-    category = fields.String(metadata={"example": "gene"})
-
-
-class Page(Schema):
-    total = fields.Integer(metadata={"description": "Items matching, over all pages."})
-    limit = fields.Integer()
-    offset = fields.Integer()
-
-
-class GeneItem(Brief):
-    symbol = fields.String()
-    classes = fields.List(fields.Nested(Brief), metadata={"description": "Its gene classes."})
-    url = fields.Function(lambda i: url_of(i["id"], i["category"]))
-
-
-class GenePage(Page):
-    items = fields.List(fields.Nested(GeneItem))
-
-
-EntityProperties = Schema.from_dict(
-    {
-        "symbol": fields.String(),
-        "fullName": fields.String(),
-        "synonyms": fields.List(fields.String()),
-        "weak_synonyms": fields.List(
-            fields.String(), metadata={"description": "Low-priority synonyms (e.g. NCBI's)."}
-        ),
-        "xrefs": fields.List(fields.String()),
-        "description": fields.String(),
-        "taxon": fields.String(),
-        "order": fields.Integer(metadata={"description": "Position in the cascade or scale."}),
-        "scheme": fields.String(metadata={"description": "review or graph_role."}),
-        "capillaryBedRole": fields.String(),
-        "venousDrainage": fields.String(),
-        "referenceNumber": fields.Integer(),
-        "authors": fields.String(),
-        "journal": fields.String(),
-        "volume": fields.String(),
-        "pages": fields.String(),
-        "year": fields.Integer(),
-        "retracted": fields.Boolean(),
-        "retractionNote": fields.String(),
-    },
-    name="EntityProperties",
-)
-
-
-class EntityItem(Brief, EntityProperties):  # type: ignore[misc,valid-type]
-    gene_count = fields.Integer(
-        metadata={"description": "Genes and miRNAs with an assertion about it."}
-    )
-    parents = fields.List(fields.Nested(Brief), metadata={"description": "Broader terms."})
-    url = fields.Function(lambda i: url_of(i["id"], i["category"]))
-
-
-class EntityPage(Page):
-    items = fields.List(fields.Nested(EntityItem))
-
-
-class Citation(Schema):
-    id = fields.String(metadata={"example": "metakg:ref/61"})
-    number = fields.Integer(allow_none=True, metadata={"description": "Number in the review."})
-    title = fields.String()
-    citation = fields.String(metadata={"example": "Gupta, G. P. et al. Nature 446 (2007)"})
-    retracted = fields.Boolean()
-    retractionNote = fields.String()
-    xrefs = fields.List(fields.String(), metadata={"example": ["doi:10.1038/nature05760"]})
-
-
-class Assertion(Schema):
-    id = fields.String(metadata={"description": "The association id."})
-    predicate = fields.String(metadata={"example": "mediates_metastasis_to"})
-    subject = fields.Nested(Brief)
-    object = fields.Nested(Brief)
-    role = fields.String(metadata={"description": "subject or object: the entity's place."})
-    direction = fields.String(metadata={"description": "promotes, suppresses or associated."})
-    confidence = fields.String(metadata={"description": "high, medium or low."})
-    references = fields.List(fields.Nested(Citation))
-    evidence_types = fields.List(fields.String())
-    note = fields.String()
-    rests_only_on_retracted = fields.Boolean()
-    source = fields.String(metadata={"description": "Source file and line."})
-    cancer_type = fields.Nested(Brief, metadata={"description": "Context: cancer type."})
-    organ = fields.Nested(Brief, metadata={"description": "Context: organ."})
-    step = fields.Nested(Brief, metadata={"description": "Context: cascade step."})
-    organism = fields.String()
-    frequency = fields.Float(metadata={"description": "Share of patients (metastasizes_to)."})
-
-
-class Hierarchy(Schema):
-    parents = fields.List(fields.Nested(Brief))
-    children = fields.List(fields.Nested(Brief))
-
-
-class Entity(Brief, EntityProperties):  # type: ignore[misc,valid-type]
-    assertions = fields.Dict(
-        keys=fields.String(),
-        values=fields.List(fields.Nested(Assertion)),
-        metadata={"description": "Assertions grouped by kind: " + ", ".join(lookup.KIND_TITLES)},
-    )
-    hierarchy = fields.Nested(Hierarchy)
-
-
-class ReferenceItem(Schema):
-    id = fields.String(metadata={"example": "metakg:ref/106"})
-    number = fields.Integer(allow_none=True, metadata={"example": 106})
-    citation = fields.String()
-    title = fields.String()
-    identifiers = fields.List(fields.String(), metadata={"example": ["doi:10.1038/nature04695"]})
-    retracted = fields.Boolean()
-    retractionNote = fields.String()
-    authors = fields.String()
-    journal = fields.String()
-    year = fields.Integer()
-    assertion_count = fields.Integer(metadata={"description": "Assertions that cite it."})
-    url = fields.Function(lambda i: url_of(i["id"], "publication"))
-
-
-class ReferencePage(Page):
-    items = fields.List(fields.Nested(ReferenceItem))
-
-
-class CitedBy(Assertion):
-    class Meta:
-        exclude = ("role",)
-
-
-class ReferenceDetail(ReferenceItem):
-    assertions = fields.List(fields.Nested(CitedBy), metadata={"description": "Every citer."})
-
-
-class SearchHit(Brief):
-    matched = fields.String(metadata={"description": "The name that matched."})
-    match = fields.String(metadata={"description": "exact, prefix, substring or fuzzy."})
-    score = fields.Float(metadata={"description": "1 is an exact id or symbol; higher first."})
-    url = fields.Function(lambda i: url_of(i["id"], i["category"]))
-
-
-class SearchResult(Schema):
-    q = fields.String()
-    count = fields.Integer()
-    hits = fields.List(fields.Nested(SearchHit))
-
-
-class Hop(Schema):
-    # "from" is a keyword: the field is declared with a data key.
-    source = fields.Nested(Brief, data_key="from", attribute="from")
-    to = fields.Nested(Brief)
-    predicate = fields.String()
-    direction = fields.String(metadata={"description": "The assertion's direction."})
-    reversed = fields.Boolean(
-        metadata={"description": "true when the assertion points from 'to' to 'from'."}
-    )
-    confidence = fields.String()
-    references = fields.List(fields.Integer(), metadata={"description": "Review numbers."})
-    publications = fields.List(fields.String(), metadata={"description": "Every cited paper."})
-    note = fields.String()
-    assertion = fields.String(metadata={"description": "The association id."})
-
-
-class PathResult(Schema):
-    source = fields.Nested(Brief, data_key="from", attribute="from")
-    to = fields.Nested(Brief)
-    max_hops = fields.Integer()
-    predicates = fields.List(fields.String(), allow_none=True)
-    hops = fields.Integer(allow_none=True, metadata={"description": "Length of the paths."})
-    examined = fields.Integer(metadata={"description": "Shortest paths found and ranked."})
-    count = fields.Integer()
-    paths = fields.List(fields.List(fields.Nested(Hop)))
-    message = fields.String()
-
-
-class Link(Schema):
-    name = fields.String()
-    description = fields.String()
-    url = fields.String()
-    count = fields.Integer()
-
-
-class ApiIndex(Schema):
-    name = fields.String()
-    version = fields.String()
-    collections = fields.List(fields.Nested(Link))
-    links = fields.List(fields.Nested(Link))
-
-
-class QueryParam(Schema):
-    name = fields.String()
-    description = fields.String()
-    kind = fields.String(metadata={"description": "entity, entities, choice or integer."})
-    categories = fields.List(fields.String())
-    choices = fields.List(fields.String())
-    required = fields.Boolean()
-    default = fields.String(allow_none=True)
-
-
-class QueryInfo(Schema):
-    name = fields.String()
-    title = fields.String()
-    description = fields.String()
-    params = fields.List(fields.Nested(QueryParam))
-    columns = fields.List(fields.String())
-    example = fields.Dict(keys=fields.String(), values=fields.String())
-    url = fields.String()
-    example_url = fields.String()
-
-
-class QueryList(Schema):
-    count = fields.Integer()
-    queries = fields.List(fields.Nested(QueryInfo))
-
-
-class QueryResult(Schema):
-    query = fields.String()
-    params = fields.Dict(
-        keys=fields.String(), metadata={"description": "Resolved values (CURIEs, numbers)."}
-    )
-    columns = fields.List(fields.String())
-    rows = fields.List(fields.Dict(keys=fields.String(), values=fields.String()))
-    count = fields.Integer()
-
-
-PROBLEM_SCHEMA = {
-    "type": "object",
-    "required": ["type", "title", "status", "detail"],
-    "properties": {
-        "type": {"type": "string", "format": "uri"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-    },
-}
-
-
-def _problem(status: int, title: str, detail: str) -> dict[str, Any]:
-    """An OpenAPI response: problem+json with an example."""
-    example = {
-        "type": TYPE_BASE + "-".join(title.casefold().split()),
-        "title": title,
-        "status": status,
-        "detail": detail,
-    }
-    return {
-        "description": f"{title} (application/problem+json)",
-        "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA, "example": example}},
-    }
-
-
-NOT_ACCEPTABLE = _problem(
-    406, "Not acceptable", "this route answers with application/json; the Accept header ..."
-)
-
-
-def _responses(**problems: tuple[str, str]) -> dict[int, Any]:
-    """Error responses by status: ``e400=(title, detail)``; 406 is added to every route."""
-    out = {int(key[1:]): _problem(int(key[1:]), *value) for key, value in problems.items()}
-    out.setdefault(406, NOT_ACCEPTABLE)
-    return out
-
-
-@bp.record_once
-def _document_errors_ourselves(setup: Any) -> None:
-    """Every route documents its own error responses as problem+json (see ``_responses``);
-    APIFlask's automatic 400 and 404 responses would say application/json instead."""
-    setup.app.config.update(AUTO_VALIDATION_ERROR_RESPONSE=False, AUTO_404_RESPONSE=False)
-
-
-# --- examples for the OpenAPI document (shortened real answers) ------------------------------
-
-_EREG = {"id": "NCBIGene:2069", "label": "EREG", "category": "gene"}
-_LUNG = {"id": "UBERON:0002048", "label": "Lung", "category": "organ"}
-_BONE = {"id": "UBERON:0002481", "label": "Bone", "category": "organ"}
-_REF61 = {
-    "id": "metakg:ref/61",
-    "number": 61,
-    "title": "Mediators of vascular remodelling co-opted for sequential steps in lung metastasis",
-    "citation": "Gupta, G. P. et al. Nature 446, 765–770 (2007)",
-    "retracted": False,
-    "xrefs": ["doi:10.1038/nature05760"],
-}
-_ASSERTION = {
-    "id": "metakg:assoc/5295414b87575b7c",
-    "predicate": "mediates_metastasis_to",
-    "subject": _EREG,
-    "object": _LUNG,
-    "role": "subject",
-    "direction": "promotes",
-    "confidence": "high",
-    "references": [_REF61],
-    "evidence_types": ["in_vivo_selection", "expression_signature"],
-    "note": "Epiregulin belongs to the lung-metastasis gene set found by selecting ...",
-    "rests_only_on_retracted": False,
-    "source": "ingest/data/assertions/gene_organ.tsv:3",
-    "cancer_type": {"id": "DOID:1612", "label": "Breast cancer", "category": "cancer_type"},
-}
-_PAGE = {"total": 18, "limit": 2, "offset": 0}
-EXAMPLES: dict[str, Any] = {
-    "index": {
-        "name": "metakg",
-        "version": "0.1.0",
-        "collections": [
-            {
-                "name": "genes",
-                "description": "Genes and microRNAs with their evidence.",
-                "url": "/api/v1/genes",
-                "count": 99,
-            }
-        ],
-        "links": [
-            {"name": "search", "description": "Find entities by name.", "url": "/api/v1/search"}
-        ],
-    },
-    "genes": {
-        **_PAGE,
-        "items": [
-            {
-                "id": "NCBIGene:5744",
-                "symbol": "PTHLH",
-                "label": "PTHLH",
-                "category": "gene",
-                "classes": [
-                    {
-                        "id": "metakg:class/metastasis_virulence",
-                        "label": "Metastasis virulence gene",
-                        "category": "gene_class",
-                    }
-                ],
-                "url": "/api/v1/genes/NCBIGene:5744",
-            }
-        ],
-    },
-    "entity": {
-        **_EREG,
-        "symbol": "EREG",
-        "fullName": "epiregulin",
-        "xrefs": ["HGNC:3443"],
-        "taxon": "NCBITaxon:9606",
-        "description": "EGF-family ligand of EGFR/ERBB4; ...",
-        "assertions": {"organ": [_ASSERTION]},
-    },
-    "entities": {
-        **_PAGE,
-        "items": [
-            {
-                **_BONE,
-                "description": "Mineralised bone tissue; ...",
-                "capillaryBedRole": "none (seeded from arterial blood via marrow sinusoids)",
-                "gene_count": 18,
-                "parents": [],
-                "url": "/api/v1/organs/UBERON:0002481",
-            }
-        ],
-    },
-    "references": {
-        "total": 1,
-        "limit": 50,
-        "offset": 0,
-        "items": [
-            {
-                "id": "metakg:ref/106",
-                "number": 106,
-                "citation": "Erler, J. T. et al. Nature 440, 1222–1226 (2006)",
-                "title": "Lysyl oxidase is essential for hypoxia-induced metastasis",
-                "identifiers": ["doi:10.1038/nature04695"],
-                "retracted": True,
-                "retractionNote": "Retracted by Nature on 18 March 2020, ...",
-                "assertion_count": 18,
-                "url": "/api/v1/references/106",
-            }
-        ],
-    },
-    "reference": {
-        **{k: v for k, v in _REF61.items() if k != "xrefs"},
-        "identifiers": _REF61["xrefs"],
-        "assertion_count": 30,
-        "url": "/api/v1/references/61",
-        "assertions": [{k: v for k, v in _ASSERTION.items() if k != "role"}],
-    },
-    "search": {
-        "q": "cox",
-        "count": 1,
-        "hits": [
-            {
-                "id": "NCBIGene:5743",
-                "label": "PTGS2",
-                "category": "gene",
-                "matched": "COX2",
-                "match": "prefix",
-                "score": 0.875,
-                "url": "/api/v1/genes/NCBIGene:5743",
-            }
-        ],
-    },
-    "paths": {
-        "from": _EREG,
-        "to": _LUNG,
-        "max_hops": 3,
-        "predicates": None,
-        "hops": 1,
-        "examined": 1,
-        "count": 1,
-        "paths": [
-            [
-                {
-                    "from": _EREG,
-                    "to": _LUNG,
-                    "predicate": "mediates_metastasis_to",
-                    "direction": "promotes",
-                    "reversed": False,
-                    "confidence": "high",
-                    "references": [8, 61, 66],
-                    "publications": ["metakg:ref/8", "metakg:ref/61", "metakg:ref/66"],
-                    "note": "Epiregulin belongs to the lung-metastasis gene set ...",
-                    "assertion": "metakg:assoc/5295414b87575b7c",
-                }
-            ]
-        ],
-    },
-    "queries": {
-        "count": 1,
-        "queries": [
-            {
-                "name": "cancer_types_by_latency",
-                "title": "Cancer types in a latency class",
-                "description": "Which cancer types relapse after this kind of delay ...",
-                "params": [
-                    {
-                        "name": "latency",
-                        "description": "the latency class",
-                        "kind": "entity",
-                        "categories": ["latency_class"],
-                        "choices": [],
-                        "required": True,
-                        "default": None,
-                    }
-                ],
-                "columns": [
-                    "cancer_type_label",
-                    "cancer_type",
-                    "confidence",
-                    "references",
-                    "assertion",
-                ],
-                "example": {"latency": "long"},
-                "url": "/api/v1/queries/cancer_types_by_latency",
-                "example_url": "/api/v1/queries/cancer_types_by_latency?latency=long",
-            }
-        ],
-    },
-    "query": {
-        "query": "cancer_types_by_latency",
-        "params": {"latency": "metakg:latency/long"},
-        "columns": ["cancer_type_label", "cancer_type", "confidence", "references", "assertion"],
-        "rows": [
-            {
-                "cancer_type_label": "Prostate cancer",
-                "cancer_type": "DOID:10283",
-                "confidence": "medium",
-                "references": "33",
-                "assertion": "metakg:assoc/339ab44cc29cc291",
-            }
-        ],
-        "count": 1,
-    },
-}
-
-
 # --- routes -----------------------------------------------------------------------------------
 
 
@@ -1128,7 +207,7 @@ EXAMPLES: dict[str, Any] = {
 @bp.doc(
     summary="API index",
     description="The collections of the API with their sizes, and the other routes.",
-    responses=_responses(e400=("Bad request", "unknown parameter")),
+    responses=error_responses(e400=("Bad request", "unknown parameter")),
 )
 def index(query_data: dict[str, Any]) -> dict[str, Any]:
     graph = _graph()
@@ -1170,7 +249,7 @@ def index(query_data: dict[str, Any]) -> dict[str, Any]:
     "pointing at that entity; a cancer type includes its subtypes. Filters combine with AND. "
     "`confidence` requires, for every other filter, a matching assertion of that confidence. "
     "Paginated with `limit`/`offset`; the `Link` header has rel first, prev, next and last.",
-    responses=_responses(
+    responses=error_responses(
         e400=("Bad request", "parameter 'organ': no organ is called 'bnoe'; did you mean bone?")
     ),
 )
@@ -1197,7 +276,7 @@ def list_genes(query_data: dict[str, Any]) -> tuple[dict, int, dict]:
     description="Look a gene up by symbol, alias (COX2 gives PTGS2), CURIE (NCBIGene:5743, "
     "HGNC:9605) or label. The answer holds every assertion about it, grouped by kind, each "
     "with its references (number, citation, retraction), confidence, evidence types and note.",
-    responses=_responses(
+    responses=error_responses(
         e404=("Not found", "no gene is called 'EREGG'; did you mean ereg?"),
         e400=("Bad request", "'p38' is ambiguous: it could be NCBIGene:1432 (MAPK14), ..."),
     ),
@@ -1218,7 +297,7 @@ def _entity_routes(collection: Collection, params: type[Params], example_name: s
         items = [
             i
             for i in items
-            if _contains(text, i["label"], i["id"], *i.get("synonyms", ()))
+            if contains(text, i["label"], i["id"], *i.get("synonyms", ()))
             and (scheme is None or i.get("scheme") == scheme)
         ]
         return paginate(items, query_data["limit"], query_data["offset"])
@@ -1240,7 +319,7 @@ def _entity_routes(collection: Collection, params: type[Params], example_name: s
                     summary=f"List {slug.replace('-', ' ')}",
                     description=f"{collection.description} Sorted{order}; `q` filters by "
                     "label, id or alias. Paginated with `limit`/`offset` and `Link` headers.",
-                    responses=_responses(e400=("Bad request", "limit: must be at most 200")),
+                    responses=error_responses(e400=("Bad request", "limit: must be at most 200")),
                 )(list_view)
             )
         )
@@ -1253,7 +332,7 @@ def _entity_routes(collection: Collection, params: type[Params], example_name: s
                     description=f"Look {_article(collection.noun)} up by label, short id, "
                     f"alias or CURIE (e.g. `{example_name}`); the answer holds every assertion "
                     "about it grouped by kind, with references and confidence.",
-                    responses=_responses(
+                    responses=error_responses(
                         e404=("Not found", f"no {collection.noun} is called 'x'"),
                         e400=("Bad request", "'x' is ambiguous: it could be ..."),
                     ),
@@ -1283,7 +362,7 @@ for _collection, _params, _example in (
     description="The review's numbered references in order (then other cited papers, which "
     "have no number), with citation, title, identifiers and retraction. `retracted=true` keeps "
     "retracted papers; `q` searches title, citation, authors and identifiers.",
-    responses=_responses(e400=("Bad request", "retracted: Not a valid boolean.")),
+    responses=error_responses(e400=("Bad request", "retracted: Not a valid boolean.")),
 )
 def list_references(query_data: dict[str, Any]) -> tuple[dict, int, dict]:
     retracted = query_data.get("retracted")
@@ -1292,7 +371,7 @@ def list_references(query_data: dict[str, Any]) -> tuple[dict, int, dict]:
         i
         for i in reference_items(_graph())
         if (retracted is None or i["retracted"] == retracted)
-        and _contains(text, i["title"], i.get("citation"), i.get("authors"), *i["identifiers"])
+        and contains(text, i["title"], i.get("citation"), i.get("authors"), *i["identifiers"])
     ]
     return paginate(items, query_data["limit"], query_data["offset"])
 
@@ -1303,7 +382,7 @@ def list_references(query_data: dict[str, Any]) -> tuple[dict, int, dict]:
 @bp.doc(
     summary="A reference and every assertion citing it",
     description="`number` is the reference's number in the review (1-119).",
-    responses=_responses(
+    responses=error_responses(
         e404=("Not found", "the review has no reference 999 (they are numbered 1 to 119)"),
         e400=("Bad request", "'abc' is not a reference number; give a whole number such as 61"),
     ),
@@ -1333,7 +412,7 @@ def reference_detail(number: str, query_data: dict[str, Any]) -> dict[str, Any]:
     "name: exact id or symbol (score 1), other exact name (0.95), prefix (0.8-0.9), substring "
     "(0.6-0.7), then fuzzy (difflib, below 0.5). Publications are searched only with "
     "`include_references=true`, and ranked after every entity.",
-    responses=_responses(e400=("Bad request", "q: Missing data for required field.")),
+    responses=error_responses(e400=("Bad request", "q: Missing data for required field.")),
 )
 def search_view(query_data: dict[str, Any]) -> dict[str, Any]:
     hits = search(
@@ -1355,7 +434,7 @@ def search_view(query_data: dict[str, Any]) -> dict[str, Any]:
     f"{PATHS_MAX} paths, best supported first. Each hop uses the best-supported assertion "
     "between its two entities (highest confidence, then most references). `predicates` "
     "restricts the assertions used. No path is a 200 with an empty list and a message.",
-    responses=_responses(
+    responses=error_responses(
         e400=("Bad request", "parameter 'from': no entity is called 'x'; did you mean ...?")
     ),
 )
@@ -1444,7 +523,7 @@ def _query_info(query: Any) -> dict[str, Any]:
     tags=["Named queries"],
     summary="List the named queries",
     description="Every named query with its parameters, result columns and an example call.",
-    responses=_responses(e400=("Bad request", "unknown parameter")),
+    responses=error_responses(e400=("Bad request", "unknown parameter")),
 )
 def list_queries(query_data: dict[str, Any]) -> dict[str, Any]:
     queries = [_query_info(q) for q in _named().registry().values()]
@@ -1471,7 +550,7 @@ def list_queries(query_data: dict[str, Any]) -> dict[str, Any]:
             "description": "The rows of the query (JSON, CSV or TSV).",
             "content": {CSV: {"schema": {"type": "string"}}, TSV: {"schema": {"type": "string"}}},
         },
-        **_responses(
+        **error_responses(
             e400=("Bad request", "parameter 'organ': no organ is called 'bnoe'"),
             e404=("Not found", "no named query is called 'x'; the named queries are: ..."),
             e406=("Not acceptable", "this route answers with application/json, text/csv, ..."),
@@ -1490,8 +569,8 @@ def run_query(name: str, query_data: dict[str, Any]) -> Any:
         raise BadRequest(f"give each parameter once; repeated: {', '.join(repeated)}")
     media = _result_media_type(query_data.get("format"))
     raw = {k: v for k, v in args.items() if k != "format"}
-    bound = named.bind(query, raw, index=_state().index)
-    rows = _state().runner.named(bound)
+    bound = named.bind(query, raw, index=service_state().index)
+    rows = service_state().runner.named(bound)
     columns = list(query.columns)
     if media != JSON:
         response = Response(_delimited(columns, rows, media), mimetype=media)
