@@ -1,0 +1,117 @@
+"""The metastatic cascade simulator: explained organ risks, knockouts, latency, cells mode.
+
+The model is built by traversing the knowledge graph (the networkx projection of a store) and
+weighted by one versioned parameter file (``parameters.toml``); see docs/simulator.md for the
+model in plain words. Everything here is IO-free: no printing, no settings.
+
+Public API::
+
+    from queries.simulator import build_model, simulate, rank_targets, explain_model
+
+    model = build_model(store.graph)              # cached per graph and parameter set
+    result = simulate(model, cancer="breast cancer", genes=["EREG", "COX2", "MMP1", "ANGPTL4"])
+    result.organs[0].organ.label                  # 'Lung': organs come sorted by rank
+    result.to_dict()                              # JSON-ready
+    simulate(model, cancer="breast cancer", subtype="basal", genes={"EREG": 1, "MIR335": -1},
+             knockouts=["PTGS2"], overexpress=["MIR126"], mode="cells", cells=10**6, seed=7)
+    rank_targets(model, cancer="breast cancer", genes=[...], organ="lung")  # TargetRanking
+    explain_model(model)                          # dict; ["text"] renders it
+
+* :func:`build_model` ``(graph, parameters=None, *, cache=True) -> Model``
+* :func:`simulate` ``(model, *, cancer, subtype=None, genes=(), knockouts=(), overexpress=(),
+  mode="paths", cells=100_000, seed=None, index=None, top_paths=3) -> SimulationResult``
+* :func:`rank_targets` ``(model, *, cancer, genes=(), organ=None, subtype=None, knockouts=(),
+  overexpress=(), scope=None, index=None) -> TargetRanking``
+* :func:`explain_model` ``(model) -> dict``
+* :func:`load_parameters` ``(path=None) -> Parameters``; ``Parameters.numeric()`` lists every
+  numeric parameter and ``Parameters.with_values({...})`` returns a changed copy (for a
+  sensitivity analysis: ``build_model(graph, params.with_values({name: value * 1.5}))``).
+* :func:`render_text` ``(result, *, paths=1, hops=True) -> str``: a plain-text report.
+* Lower level, for benchmarks and scans: ``model.context(cancer_id)`` (the arrays of one
+  cancer type), :func:`evaluate`, :func:`profile_shift`, :func:`baseline`.
+
+Errors: :class:`SimulationInputError` (HTTP 400; ``problems`` lists each) for an unknown or
+ambiguous cancer type or subtype, a bad mode, cell count, seed or level; unknown gene names are
+not errors, they are reported in ``result.genes``. :class:`ParameterError` for a malformed
+parameter file.
+"""
+
+from queries.simulator.cells import CellsResult, Count, OrganCells, StepLoss, run_cells
+from queries.simulator.model import (
+    PARAMETERS_FILE,
+    CancerContext,
+    EdgeRef,
+    Entity,
+    Fact,
+    Model,
+    Parameter,
+    ParameterError,
+    Parameters,
+    Reference,
+    Step,
+    build_model,
+    explain_model,
+    load_parameters,
+)
+from queries.simulator.paths import (
+    MAX_CELLS,
+    MODES,
+    CascadePath,
+    Evaluation,
+    GeneEffect,
+    GeneReport,
+    Hop,
+    Latency,
+    OrganRisk,
+    SimulationInputError,
+    SimulationResult,
+    TargetEffect,
+    TargetRanking,
+    baseline,
+    evaluate,
+    profile_shift,
+    rank_targets,
+    render_text,
+    simulate,
+)
+
+__all__ = [
+    "MAX_CELLS",
+    "MODES",
+    "PARAMETERS_FILE",
+    "CancerContext",
+    "CellsResult",
+    "Count",
+    "EdgeRef",
+    "Entity",
+    "Evaluation",
+    "Fact",
+    "GeneEffect",
+    "GeneReport",
+    "Hop",
+    "Latency",
+    "Model",
+    "OrganCells",
+    "OrganRisk",
+    "Parameter",
+    "ParameterError",
+    "Parameters",
+    "CascadePath",
+    "Reference",
+    "SimulationInputError",
+    "SimulationResult",
+    "Step",
+    "StepLoss",
+    "TargetEffect",
+    "TargetRanking",
+    "baseline",
+    "build_model",
+    "evaluate",
+    "explain_model",
+    "load_parameters",
+    "profile_shift",
+    "rank_targets",
+    "render_text",
+    "run_cells",
+    "simulate",
+]

@@ -1,0 +1,1200 @@
+"""From the graph to the simulator's model: steps, organs, barriers, baselines, gene effects.
+
+Everything biological comes from traversing the networkx projection: the ordered cascade steps
+(``cascade_step`` nodes with an ``order``), organs and their barriers (``has_barrier``), each
+cancer type's circulation pattern (``first_capillary_bed``, ``venousDrainage``), recorded sites
+and frequencies (``metastasizes_to``), latency class (``has_latency_class``), its place in the
+hierarchy (``subclass_of``), and which genes act at which step for which organ and cancer type
+(``acts_at_step``, ``mediates_metastasis_to``, ``contributes_to``, weighted by ``has_class``).
+The numbers that turn this evidence into log-odds come from ``parameters.toml`` (see
+:func:`load_parameters`); nothing about biology is written in this code.
+
+The model is arrays: per cancer type, a baseline log-odds matrix (organs x ordered steps), an
+arrival probability per organ, and a gene effect tensor (genes x organs x steps) in log-odds
+per unit of expression level, each non-zero cell remembering the assertion behind it. The
+deterministic and stochastic modes (``paths.py``, ``cells.py``) only do arithmetic on them.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+import weakref
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from graph.errors import MetakgError
+from graph.names import NameIndex
+from graph.property_graph import SUBCLASS_PREDICATE
+from graph.vocab import Category
+from queries.lookup import name_index
+
+PARAMETERS_FILE = Path(__file__).with_name("parameters.toml")
+
+_GENE_CATEGORIES = ("gene", "microrna")
+_GENE_PREDICATES = ("acts_at_step", "mediates_metastasis_to", "contributes_to")
+_DIRECTION_SIGN = {"promotes": 1.0, "suppresses": -1.0, "associated": 0.0}
+
+
+class ParameterError(MetakgError):
+    """The parameter file is malformed, or a parameter asked for does not exist."""
+
+    status = 500
+    title = "Invalid simulator parameters"
+
+
+# --- parameters ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter: its dotted name, value, unit, why it has this value, and its source."""
+
+    name: str
+    value: float | str | tuple[str, ...]
+    unit: str
+    reason: str
+    source: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        value = list(self.value) if isinstance(self.value, tuple) else self.value
+        return {
+            "name": self.name,
+            "value": value,
+            "unit": self.unit,
+            "reason": self.reason,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class Parameters:
+    """The versioned parameter set. Immutable; :meth:`with_values` makes a changed copy."""
+
+    version: str
+    description: str
+    items: Mapping[str, Parameter]
+
+    @property
+    def fingerprint(self) -> tuple[Any, ...]:
+        return (self.version, tuple((n, p.value) for n, p in sorted(self.items.items())))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Parameters) and self.fingerprint == other.fingerprint
+
+    def __hash__(self) -> int:
+        return hash(self.fingerprint)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.items
+
+    def __getitem__(self, name: str) -> Parameter:
+        try:
+            return self.items[name]
+        except KeyError:
+            raise ParameterError(f"the simulator has no parameter '{name}'") from None
+
+    def number(self, name: str) -> float:
+        value = self[name].value
+        if not isinstance(value, float):
+            raise ParameterError(f"parameter '{name}' is not a number")
+        return value
+
+    def text(self, name: str) -> str:
+        value = self[name].value
+        if not isinstance(value, str):
+            raise ParameterError(f"parameter '{name}' is not a name")
+        return value
+
+    def names(self, name: str) -> tuple[str, ...]:
+        value = self[name].value
+        if not isinstance(value, tuple):
+            raise ParameterError(f"parameter '{name}' is not a list of names")
+        return value
+
+    def keyed(self, group: str, key: str, leaf: str) -> Parameter:
+        """``group.key.leaf``, else ``group.default.leaf`` (the fallback every group has)."""
+        name = f"{group}.{key}.{leaf}"
+        return self.items.get(name) or self[f"{group}.default.{leaf}"]
+
+    def keys(self, group: str, leaf: str | None = None) -> list[str]:
+        """The keys of a group (``barriers`` -> continuous_capillary, ...), without default."""
+        prefix = group + "."
+        found = []
+        for name in self.items:
+            if not name.startswith(prefix):
+                continue
+            parts = name[len(prefix) :].split(".")
+            if len(parts) == 2 and (leaf is None or parts[1] == leaf) and parts[0] != "default":
+                found.append(parts[0])
+        return sorted(set(found))
+
+    def numeric(self) -> dict[str, float]:
+        """Every numeric parameter by name: what a sensitivity analysis perturbs."""
+        return {n: p.value for n, p in sorted(self.items.items()) if isinstance(p.value, float)}
+
+    def with_values(self, values: Mapping[str, float | str | Iterable[str]]) -> Parameters:
+        """A copy with some values replaced (same names, same kinds of value)."""
+        items = dict(self.items)
+        for name, value in values.items():
+            old = self[name]
+            new = _coerce(name, value)
+            if type(new) is not type(old.value):
+                raise ParameterError(
+                    f"parameter '{name}' holds a {type(old.value).__name__}, "
+                    f"not a {type(new).__name__}"
+                )
+            items[name] = Parameter(name, new, old.unit, old.reason, old.source)
+        return Parameters(self.version, self.description, MappingProxyType(items))
+
+    def to_list(self) -> list[dict[str, Any]]:
+        return [p.to_dict() for _, p in sorted(self.items.items())]
+
+
+def _coerce(name: str, value: object) -> float | str | tuple[str, ...]:
+    if isinstance(value, bool):
+        raise ParameterError(f"parameter '{name}': a boolean is not a valid value")
+    if isinstance(value, int | float):
+        number = float(value)
+        if not math.isfinite(number):
+            raise ParameterError(f"parameter '{name}': {value} is not a finite number")
+        return number
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ParameterError(
+        f"parameter '{name}': expected a number, a name or a list of names, got {value!r}"
+    )
+
+
+def load_parameters(path: Path | str | None = None) -> Parameters:
+    """Read a parameter file (default: the package's ``parameters.toml``).
+
+    Every parameter is a table with ``value``, ``unit`` and ``reason`` (and optionally
+    ``source``); ``[model]`` holds ``version`` and ``description``.
+    """
+    if path is None:
+        return _default_parameters()
+    return _read_parameters(Path(path))
+
+
+@lru_cache(maxsize=1)
+def _default_parameters() -> Parameters:
+    return _read_parameters(PARAMETERS_FILE)
+
+
+def _read_parameters(path: Path) -> Parameters:
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ParameterError(f"{path}: cannot read the parameter file: {error}") from None
+    header = document.pop("model", None)
+    if not isinstance(header, dict) or not isinstance(header.get("version"), str):
+        raise ParameterError(f"{path}: [model] must give a version string")
+    items: dict[str, Parameter] = {}
+    problems: list[str] = []
+
+    def walk(table: dict[str, Any], prefix: str) -> None:
+        if "value" in table:
+            name = prefix
+            extra = set(table) - {"value", "unit", "reason", "source"}
+            if extra:
+                problems.append(f"{name}: unknown fields {sorted(extra)}")
+            for required in ("unit", "reason"):
+                if not isinstance(table.get(required), str) or not table[required].strip():
+                    problems.append(f"{name}: '{required}' must be a non-empty string")
+            try:
+                value = _coerce(name, table["value"])
+            except ParameterError as error:
+                problems.append(str(error))
+                return
+            items[name] = Parameter(
+                name,
+                value,
+                str(table.get("unit", "")),
+                str(table.get("reason", "")),
+                str(table.get("source", "")),
+            )
+            return
+        for key, sub in table.items():
+            if not isinstance(sub, dict):
+                problems.append(f"{prefix + '.' if prefix else ''}{key}: expected a table")
+                continue
+            walk(sub, f"{prefix}.{key}" if prefix else key)
+
+    walk(document, "")
+    if problems:
+        raise ParameterError(f"{path}: " + "; ".join(problems))
+    return Parameters(
+        header["version"], str(header.get("description", "")), MappingProxyType(items)
+    )
+
+
+# --- what the model is made of -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A node of the graph, as results show it."""
+
+    id: str
+    label: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A publication an assertion rests on: the review's number (if any) and the citation."""
+
+    id: str
+    number: int | None
+    citation: str
+    title: str
+    retracted: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "number": self.number,
+            "citation": self.citation,
+            "title": self.title,
+            "retracted": self.retracted,
+        }
+
+
+@dataclass(frozen=True)
+class EdgeRef:
+    """One assertion of the graph (an edge of the networkx projection) with its evidence."""
+
+    id: str
+    subject: Entity
+    predicate: str
+    object: Entity
+    direction: str
+    confidence: str
+    evidence_types: tuple[str, ...]
+    references: tuple[Reference, ...]
+    cancer_type: str | None
+    organ: str | None
+    step: str | None
+    frequency: float | None
+    rests_only_on_retracted: bool
+    note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "subject": self.subject.to_dict(),
+            "predicate": self.predicate,
+            "object": self.object.to_dict(),
+            "direction": self.direction,
+            "confidence": self.confidence,
+            "evidence_types": list(self.evidence_types),
+            "references": [r.to_dict() for r in self.references],
+            "cancer_type": self.cancer_type,
+            "organ": self.organ,
+            "step": self.step,
+            "frequency": self.frequency,
+            "rests_only_on_retracted": self.rests_only_on_retracted,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Step:
+    """An ordered cascade step; ``key`` is its short name (``arrest_extravasation``)."""
+
+    id: str
+    key: str
+    label: str
+    order: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "key": self.key, "label": self.label, "order": self.order}
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A graph fact that sets part of a baseline: which edge, how much log-odds, which
+    parameter gave the amount."""
+
+    kind: str  # first_capillary_bed | arterial | barrier | site | latency_class
+    edge: EdgeRef | None
+    value: float
+    parameters: tuple[str, ...]
+    inherited_from: Entity | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "edge": self.edge.to_dict() if self.edge else None,
+            "value": self.value,
+            "parameters": list(self.parameters),
+            "inherited_from": self.inherited_from.to_dict() if self.inherited_from else None,
+        }
+
+
+@dataclass(frozen=True)
+class Organ:
+    id: str
+    label: str
+    barriers: tuple[Fact, ...]  # has_barrier facts; value = that barrier type's logit
+    barrier_logit: float  # the least permeable barrier's logit (or the default)
+    barrier_parameter: str
+
+    @property
+    def entity(self) -> Entity:
+        return Entity(self.id, self.label)
+
+
+@dataclass(frozen=True)
+class GeneEdge:
+    """One gene assertion turned into a weighted effect on one ordered step."""
+
+    edge: EdgeRef
+    kind: str  # specific | organ_fallback | cancer_fallback
+    step: int  # index of the ordered step it moves
+    organs: tuple[int, ...] | None  # None: every organ
+    cancer: str | None  # the cancer type the assertion is about (None: unspecified)
+    weight: float  # signed log-odds per unit level, before the cancer-context factor
+    factors: Mapping[str, float]  # the parts of ``weight``, for explanations
+    parameters: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The assertion chosen for one (gene, organ, step) cell, and the others that agree."""
+
+    edge: GeneEdge
+    context: str  # lineage | unspecified | subtype | other_cancer
+    context_factor: float
+    weight: float  # signed log-odds per unit level
+    supporting: tuple[EdgeRef, ...]
+
+
+@dataclass(frozen=True)
+class CancerInfo:
+    """A cancer type's own facts (before inheritance)."""
+
+    entity: Entity
+    names: tuple[str, ...]  # label, aliases and short name, for matching a subtype
+    venous_drainage: str | None
+    parents: tuple[str, ...]
+    sites: tuple[tuple[int, EdgeRef], ...]
+    first_beds: tuple[tuple[int, EdgeRef], ...]
+    latency: tuple[tuple[Entity, EdgeRef], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class CancerContext:
+    """Everything the arithmetic needs for one cancer type (built lazily, then cached)."""
+
+    cancer: Entity
+    lineage: tuple[Entity, ...]  # the cancer type, then its ancestors, nearest first
+    venous_drainage: str | None
+    sites: tuple[Fact, ...]
+    first_beds: tuple[Fact, ...]
+    latency_class: Entity | None
+    latency_fact: Fact | None
+    base: np.ndarray  # (organs, steps) baseline log-odds
+    arrival: np.ndarray  # (organs,) probability of arriving in the organ from the primary
+    arterial: float  # probability of arriving through the arterial circulation
+    seeding: float  # probability that a relay metastasis seeds onwards
+    relays: tuple[int, ...]  # organs that relay: the cancer type's first capillary beds
+    facts: Mapping[tuple[int, int], tuple[Fact, ...]]
+    arrival_facts: Mapping[int, tuple[Fact, ...]]
+    effects: np.ndarray  # (genes, organs, steps) log-odds per unit level
+    choices: Mapping[tuple[int, int, int], Choice]
+    excluded: Mapping[int, tuple[EdgeRef, ...]]  # per gene: assertions that moved nothing
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True, eq=False)
+class Model:
+    """The simulator's model of one graph with one parameter set. Build it with
+    :func:`build_model`; it holds no reference to the graph."""
+
+    parameters: Parameters
+    index: NameIndex
+    steps: tuple[Step, ...]
+    organs: tuple[Organ, ...]
+    genes: tuple[Entity, ...]
+    gene_pos: Mapping[str, int]
+    organ_pos: Mapping[str, int]
+    barrier_step: int
+    latency_step: int | None
+    site_step: int
+    cancers: Mapping[str, CancerInfo]
+    subclasses: Mapping[str, tuple[str, ...]]  # cancer type -> direct subtypes
+    gene_edges: Mapping[int, tuple[GeneEdge, ...]]
+    gene_classes: Mapping[int, tuple[tuple[Entity, float, EdgeRef], ...]]
+    latency_scale: tuple[Entity, ...]  # ordered latency classes, shortest first
+    unordered_latency: frozenset[str]
+    distant_mask: np.ndarray  # (organs,) True where the organ counts as distant
+    step_baselines: tuple[Parameter, ...]  # per ordered step
+    latency_params: Mapping[str, Parameter]  # latency class id -> its parameter
+    notes: tuple[str, ...]
+    _contexts: dict[str, CancerContext] = field(default_factory=dict, repr=False)
+
+    def context(self, cancer_id: str) -> CancerContext:
+        """The arrays for one cancer type (node id), built on first use."""
+        found = self._contexts.get(cancer_id)
+        if found is None:
+            if cancer_id not in self.cancers:
+                raise KeyError(f"'{cancer_id}' is not a cancer type of the model")
+            found = _build_context(self, cancer_id)
+            self._contexts[cancer_id] = found
+        return found
+
+    @property
+    def distant_organs(self) -> tuple[Entity, ...]:
+        """The organs that count as distant (all but ``targets.exclude_from_any``)."""
+        return tuple(o.entity for o, d in zip(self.organs, self.distant_mask, strict=True) if d)
+
+    def lineage(self, cancer_id: str) -> tuple[str, ...]:
+        """The cancer type and its ancestors (``subclass_of``), nearest first."""
+        seen = [cancer_id]
+        queue = deque([cancer_id])
+        while queue:
+            for parent in self.cancers[queue.popleft()].parents:
+                if parent not in seen and parent in self.cancers:
+                    seen.append(parent)
+                    queue.append(parent)
+        return tuple(seen)
+
+    def descendants(self, cancer_id: str) -> tuple[str, ...]:
+        found: list[str] = []
+        stack = [cancer_id]
+        while stack:
+            for child in self.subclasses.get(stack.pop(), ()):
+                if child not in found:
+                    found.append(child)
+                    stack.append(child)
+        return tuple(sorted(found))
+
+
+# --- building ------------------------------------------------------------------------------
+
+#: Models kept per graph (several parameter sets, e.g. during a sensitivity analysis).
+_CACHE_PER_GRAPH = 8
+_CACHE: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[Any, Model]] = weakref.WeakKeyDictionary()
+
+
+def build_model(
+    graph: nx.MultiDiGraph, parameters: Parameters | None = None, *, cache: bool = True
+) -> Model:
+    """The model of ``graph`` (the networkx projection) under ``parameters`` (default: the
+    package's parameter file). Cached per graph object and parameter set; pass
+    ``cache=False`` for a graph that is being modified (e.g. a permuted null-model copy)."""
+    parameters = parameters or load_parameters()
+    key = (graph.number_of_nodes(), graph.number_of_edges(), parameters.fingerprint)
+    if not cache:
+        return _build(graph, parameters)
+    models = _CACHE.setdefault(graph, {})
+    if key in models:
+        return models[key]
+    model = _build(graph, parameters)
+    for stale in [k for k in models if k[:2] != key[:2]]:
+        del models[stale]  # the graph changed since: its old models are out of date
+    while len(models) >= _CACHE_PER_GRAPH:
+        del models[next(iter(models))]
+    models[key] = model
+    return model
+
+
+class _Builder:
+    """Traverses the graph once and assembles a :class:`Model`."""
+
+    def __init__(self, graph: nx.MultiDiGraph, parameters: Parameters) -> None:
+        self.graph = graph
+        self.p = parameters
+        self.index = name_index(graph)
+        self.notes: list[str] = []
+        self._edge_refs: dict[str, EdgeRef] = {}
+        self._entities: dict[str, Entity] = {}
+
+    # entities and edges
+
+    def entity(self, node_id: str) -> Entity:
+        found = self._entities.get(node_id)
+        if found is None:
+            data = self.graph.nodes[node_id]
+            found = Entity(node_id, str(data.get("symbol") or data["label"]))
+            self._entities[node_id] = found
+        return found
+
+    def edge_ref(self, u: str, v: str, key: str, data: Mapping[str, Any]) -> EdgeRef:
+        found = self._edge_refs.get(key)
+        if found is None:
+            found = EdgeRef(
+                id=key,
+                subject=self.entity(u),
+                predicate=data["predicate"],
+                object=self.entity(v),
+                direction=data.get("direction", "promotes"),
+                confidence=data.get("confidence", "low"),
+                evidence_types=tuple(data.get("evidence_types", ())),
+                references=tuple(self.reference(r) for r in data.get("references", ())),
+                cancer_type=data.get("cancer_type"),
+                organ=data.get("organ"),
+                step=data.get("step"),
+                frequency=data.get("frequency"),
+                rests_only_on_retracted=bool(data.get("rests_only_on_retracted", False)),
+                note=data.get("note", ""),
+            )
+            self._edge_refs[key] = found
+        return found
+
+    def reference(self, node_id: str) -> Reference:
+        data = self.graph.nodes[node_id] if node_id in self.graph else {}
+        number = data.get("referenceNumber")
+        return Reference(
+            id=node_id,
+            number=int(number) if number is not None else None,
+            citation=str(data.get("description", node_id)),
+            title=str(data.get("label", "")),
+            retracted=bool(data.get("retracted", False)),
+        )
+
+    def resolve_key(self, key: str, category: Category, parameter: str) -> str | None:
+        """The node a parameter's key names (a short name, label, alias or CURIE)."""
+        resolution = self.index.resolve(key, [category])
+        if resolution.node_id is None:
+            self.notes.append(
+                f"parameter {parameter}: '{key}' names no {category.key.replace('_', ' ')} "
+                "of the graph; it is not used"
+            )
+        return resolution.node_id
+
+    def keyed_nodes(self, group: str, leaf: str, category: Category) -> dict[str, Parameter]:
+        """Node id -> parameter for every key of ``group`` that names a node."""
+        found: dict[str, Parameter] = {}
+        for key in self.p.keys(group, leaf):
+            node_id = self.resolve_key(key, category, f"{group}.{key}.{leaf}")
+            if node_id is not None:
+                found[node_id] = self.p[f"{group}.{key}.{leaf}"]
+        return found
+
+    def nodes(self, category: str) -> list[str]:
+        return sorted(n for n, d in self.graph.nodes(data=True) if d["category"] == category)
+
+    def associations(self, predicate: str) -> Iterable[tuple[str, str, str, dict[str, Any]]]:
+        for u, v, k, d in self.graph.edges(keys=True, data=True):
+            if d.get("predicate") == predicate and d.get("kind", "association") == "association":
+                yield u, v, k, d
+
+
+def _build(graph: nx.MultiDiGraph, parameters: Parameters) -> Model:
+    b = _Builder(graph, parameters)
+    p = parameters
+
+    # Ordered cascade steps, and the role each plays.
+    step_nodes = [
+        (int(graph.nodes[n]["order"]), n)
+        for n in b.nodes("cascade_step")
+        if "order" in graph.nodes[n]
+    ]
+    steps = tuple(
+        Step(n, n.rsplit("/", 1)[-1], graph.nodes[n]["label"], order)
+        for order, n in sorted(step_nodes)
+    )
+    if not steps:
+        raise ParameterError("the graph has no ordered cascade steps (cascade_step with order)")
+    step_pos = {s.id: i for i, s in enumerate(steps)}
+
+    def role(name: str, required: bool = True) -> int | None:
+        node_id = b.resolve_key(p.text(name), Category.CASCADE_STEP, name)
+        if node_id in step_pos:
+            return step_pos[node_id]
+        if required:
+            raise ParameterError(
+                f"parameter {name} = '{p.text(name)}' must name an ordered cascade step of "
+                f"the graph: {', '.join(s.key for s in steps)}"
+            )
+        return None
+
+    barrier_step = role("roles.barrier_step")
+    site_step = role("roles.site_step")
+    latency_step = role("roles.latency_step", required=False)
+    organ_default = role("roles.organ_default_step")
+    cancer_default = role("roles.cancer_default_step")
+    assert barrier_step is not None and site_step is not None
+    assert organ_default is not None and cancer_default is not None
+
+    # How a recorded step (ordered or cross-cutting) maps onto an ordered step.
+    step_sign = b.keyed_nodes("steps", "evidence_sign", Category.CASCADE_STEP)
+    step_target: dict[str, tuple[int, float, tuple[str, ...]]] = {}
+    for node_id in b.nodes("cascade_step"):
+        sign_param = step_sign.get(node_id) or p["steps.default.evidence_sign"]
+        sign = float(sign_param.value)  # type: ignore[arg-type]
+        if node_id in step_pos:
+            step_target[node_id] = (step_pos[node_id], sign, (sign_param.name,))
+    for key in p.keys("cross_cutting", "target_step"):
+        node_id = b.resolve_key(key, Category.CASCADE_STEP, f"cross_cutting.{key}.target_step")
+        if node_id is None:
+            continue
+        target_name = f"cross_cutting.{key}.target_step"
+        target = b.resolve_key(p.text(target_name), Category.CASCADE_STEP, target_name)
+        if target not in step_pos:
+            raise ParameterError(f"parameter {target_name} must name an ordered cascade step")
+        factor = p.keyed("cross_cutting", key, "factor")
+        sign_param = step_sign.get(node_id) or p["steps.default.evidence_sign"]
+        step_target[node_id] = (
+            step_pos[target],
+            float(sign_param.value) * float(factor.value),  # type: ignore[arg-type]
+            (target_name, factor.name, sign_param.name),
+        )
+    for node_id in b.nodes("cascade_step"):
+        if node_id not in step_target:
+            b.notes.append(
+                f"cascade step {node_id} is neither ordered nor mapped in cross_cutting: "
+                "assertions at it move nothing"
+            )
+
+    # Organs and their barriers.
+    barrier_params = b.keyed_nodes("barriers", "logit", Category.BARRIER_TYPE)
+    default_barrier = p["barriers.default.logit"]
+    barriers_of: dict[str, list[Fact]] = {}
+    for u, v, k, d in b.associations("has_barrier"):
+        param = barrier_params.get(v, default_barrier)
+        barriers_of.setdefault(u, []).append(
+            Fact("barrier", b.edge_ref(u, v, k, d), float(param.value), (param.name,))  # type: ignore[arg-type]
+        )
+    organs = []
+    for node_id in sorted(b.nodes("organ"), key=lambda n: (graph.nodes[n]["label"].casefold(), n)):
+        facts = tuple(sorted(barriers_of.get(node_id, ()), key=lambda f: f.edge.id))  # type: ignore[union-attr]
+        if facts:
+            hardest = min(facts, key=lambda f: (f.value, f.edge.id))  # type: ignore[union-attr]
+            logit, param_name = hardest.value, hardest.parameters[0]
+        else:
+            logit, param_name = float(default_barrier.value), default_barrier.name  # type: ignore[arg-type]
+        organs.append(Organ(node_id, graph.nodes[node_id]["label"], facts, logit, param_name))
+    organ_pos = {o.id: i for i, o in enumerate(organs)}
+
+    # Cancer types: own facts and hierarchy.
+    cancer_ids = b.nodes("cancer_type")
+    parents: dict[str, list[str]] = {c: [] for c in cancer_ids}
+    children: dict[str, list[str]] = {c: [] for c in cancer_ids}
+    for u, v, d in graph.edges(data=True):
+        if d.get("predicate") == SUBCLASS_PREDICATE and u in parents and v in parents:
+            parents[u].append(v)
+            children[v].append(u)
+    own: dict[str, dict[str, list[Any]]] = {
+        c: {"sites": [], "beds": [], "latency": []} for c in cancer_ids
+    }
+    for predicate, slot in (("metastasizes_to", "sites"), ("first_capillary_bed", "beds")):
+        for u, v, k, d in b.associations(predicate):
+            if u in own and v in organ_pos:
+                own[u][slot].append((organ_pos[v], b.edge_ref(u, v, k, d)))
+    for u, v, k, d in b.associations("has_latency_class"):
+        if u in own:
+            own[u]["latency"].append((b.entity(v), b.edge_ref(u, v, k, d)))
+    cancers = {
+        c: CancerInfo(
+            entity=b.entity(c),
+            names=(
+                graph.nodes[c]["label"],
+                *graph.nodes[c].get("synonyms", ()),
+                c.rsplit("/", 1)[-1].replace("_", " "),
+            ),
+            venous_drainage=graph.nodes[c].get("venousDrainage"),
+            parents=tuple(sorted(parents[c])),
+            sites=tuple(sorted(own[c]["sites"], key=lambda x: (x[0], x[1].id))),
+            first_beds=tuple(sorted(own[c]["beds"], key=lambda x: (x[0], x[1].id))),
+            latency=tuple(sorted(own[c]["latency"], key=lambda x: x[1].id)),
+        )
+        for c in cancer_ids
+    }
+
+    # Genes, their classes and their weighted assertions.
+    genes = tuple(
+        sorted(
+            (b.entity(n) for c in _GENE_CATEGORIES for n in b.nodes(c)),
+            key=lambda e: (e.label.casefold(), e.id),
+        )
+    )
+    gene_pos = {g.id: i for i, g in enumerate(genes)}
+    class_params = b.keyed_nodes("gene_classes", "weight", Category.GENE_CLASS)
+    default_class = p["gene_classes.default.weight"]
+    gene_classes: dict[int, list[tuple[Entity, float, EdgeRef]]] = {}
+    for u, v, k, d in b.associations("has_class"):
+        if u in gene_pos:
+            param = class_params.get(v, default_class)
+            gene_classes.setdefault(gene_pos[u], []).append(
+                (b.entity(v), float(param.value), b.edge_ref(u, v, k, d))  # type: ignore[arg-type]
+            )
+    class_weight: dict[int, tuple[float, str]] = {}
+    for g, classes in gene_classes.items():
+        classes.sort(key=lambda c: (-c[1], c[0].id))
+        best = classes[0]
+        class_weight[g] = (best[1], class_params.get(best[0].id, default_class).name)
+
+    unit = p.number("effects.unit_shift")
+    gene_edges: dict[int, list[GeneEdge]] = {}
+    for predicate in _GENE_PREDICATES:
+        for u, v, k, d in b.associations(predicate):
+            if u not in gene_pos:
+                continue
+            g = gene_pos[u]
+            edge = b.edge_ref(u, v, k, d)
+            made = _gene_edge(
+                b, edge, predicate, v, organ_pos, step_target, organ_default, cancer_default
+            )
+            if made is None:
+                continue
+            step, step_factor, organs_hit, cancer, kind, step_params = made
+            cw, cw_name = class_weight.get(g, (float(default_class.value), default_class.name))  # type: ignore[arg-type]
+            conf = p.keyed("confidence", edge.confidence, "weight")
+            evidence = [p.keyed("evidence_types", t, "weight") for t in edge.evidence_types]
+            best_evidence = (
+                max(evidence, key=lambda e: (float(e.value), e.name))  # type: ignore[arg-type]
+                if evidence
+                else p["evidence_types.none.weight"]
+            )
+            retracted = (
+                p.number("context.retracted_factor") if edge.rests_only_on_retracted else 1.0
+            )
+            direction = _DIRECTION_SIGN.get(edge.direction, 0.0)
+            factors = {
+                "unit_shift": unit,
+                "direction": direction,
+                "step": step_factor,
+                "class": cw,
+                "confidence": float(conf.value),  # type: ignore[arg-type]
+                "evidence_type": float(best_evidence.value),  # type: ignore[arg-type]
+                "retracted": retracted,
+            }
+            weight = math.prod(factors.values())
+            names = ("effects.unit_shift", *step_params, cw_name, conf.name, best_evidence.name)
+            if edge.rests_only_on_retracted:
+                names += ("context.retracted_factor",)
+            gene_edges.setdefault(g, []).append(
+                GeneEdge(
+                    edge, kind, step, organs_hit, cancer, weight, MappingProxyType(factors), names
+                )
+            )
+
+    # Latency scale and distant organs.
+    unordered = set()
+    for key in p.names("latency.unordered"):
+        node_id = b.resolve_key(key, Category.LATENCY_CLASS, "latency.unordered")
+        if node_id:
+            unordered.add(node_id)
+    scale = tuple(
+        b.entity(n)
+        for n in sorted(
+            (
+                n
+                for n in b.nodes("latency_class")
+                if n not in unordered and "order" in graph.nodes[n]
+            ),
+            key=lambda n: (int(graph.nodes[n]["order"]), n),
+        )
+    )
+    baseline_params = b.keyed_nodes("steps", "baseline_logit", Category.CASCADE_STEP)
+    step_baselines = tuple(
+        baseline_params.get(s.id, p["steps.default.baseline_logit"]) for s in steps
+    )
+    latency_params = b.keyed_nodes("latency_classes", "logit", Category.LATENCY_CLASS)
+    distant = np.ones(len(organs), dtype=bool)
+    for key in p.names("targets.exclude_from_any"):
+        node_id = b.resolve_key(key, Category.ORGAN, "targets.exclude_from_any")
+        if node_id in organ_pos:
+            distant[organ_pos[node_id]] = False
+
+    return Model(
+        parameters=p,
+        index=b.index,
+        steps=steps,
+        organs=tuple(organs),
+        genes=genes,
+        gene_pos=MappingProxyType(gene_pos),
+        organ_pos=MappingProxyType(organ_pos),
+        barrier_step=barrier_step,
+        latency_step=latency_step,
+        site_step=site_step,
+        cancers=MappingProxyType(cancers),
+        subclasses=MappingProxyType({c: tuple(sorted(v)) for c, v in children.items()}),
+        gene_edges=MappingProxyType(
+            {g: tuple(sorted(es, key=lambda e: e.edge.id)) for g, es in gene_edges.items()}
+        ),
+        gene_classes=MappingProxyType({g: tuple(c) for g, c in gene_classes.items()}),
+        latency_scale=scale,
+        unordered_latency=frozenset(unordered),
+        distant_mask=distant,
+        step_baselines=step_baselines,
+        latency_params=MappingProxyType(latency_params),
+        notes=tuple(b.notes),
+    )
+
+
+def _gene_edge(
+    b: _Builder,
+    edge: EdgeRef,
+    predicate: str,
+    target: str,
+    organ_pos: Mapping[str, int],
+    step_target: Mapping[str, tuple[int, float, tuple[str, ...]]],
+    organ_default: int,
+    cancer_default: int,
+) -> tuple[int, float, tuple[int, ...] | None, str | None, str, tuple[str, ...]] | None:
+    """Where one gene assertion acts: (step, step factor, organs, cancer context, kind,
+    parameter names), or None when it cannot act at any ordered step."""
+    organ = edge.organ
+    cancer = edge.cancer_type
+    if predicate == "acts_at_step":
+        recorded, kind = target, "specific"
+    elif predicate == "mediates_metastasis_to":
+        organ = target
+        recorded, kind = edge.step, "specific" if edge.step else "organ_fallback"
+    else:  # contributes_to: the object is the cancer type
+        cancer = target
+        recorded, kind = edge.step, "cancer_fallback"
+    organs_hit: tuple[int, ...] | None = None
+    if organ is not None:
+        if organ not in organ_pos:
+            return None
+        organs_hit = (organ_pos[organ],)
+    if recorded is None:
+        step = organ_default if organ is not None else cancer_default
+        name = "roles.organ_default_step" if organ is not None else "roles.cancer_default_step"
+        return step, 1.0, organs_hit, cancer, kind, (name,)
+    mapped = step_target.get(recorded)
+    if mapped is None:
+        return None
+    step, factor, names = mapped
+    return step, factor, organs_hit, cancer, kind, names
+
+
+def _logit(share: float, clip: float) -> float:
+    share = min(max(share, clip), 1.0 - clip)
+    return math.log(share / (1.0 - share))
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def _inherited(model: Model, lineage: tuple[str, ...], slot: str) -> tuple[tuple[Any, ...], str]:
+    """A cancer type's facts of one kind: its own, else the nearest ancestor's."""
+    for cancer_id in lineage:
+        found = getattr(model.cancers[cancer_id], slot)
+        if found:
+            return found, cancer_id
+    return (), lineage[0]
+
+
+def _build_context(model: Model, cancer_id: str) -> CancerContext:
+    p = model.parameters
+    lineage = model.lineage(cancer_id)
+    lineage_set = set(lineage)
+    descendants = set(model.descendants(cancer_id))
+    n_organs, n_steps, n_genes = len(model.organs), len(model.steps), len(model.genes)
+    info = model.cancers[cancer_id]
+    entity = info.entity
+
+    def source(owner: str) -> Entity | None:
+        return None if owner == cancer_id else model.cancers[owner].entity
+
+    # Baseline log-odds: step baselines, then barrier, sites and latency class.
+    base = np.zeros((n_organs, n_steps))
+    facts: dict[tuple[int, int], list[Fact]] = {}
+    for s, param in enumerate(model.step_baselines):
+        base[:, s] = float(param.value)  # type: ignore[arg-type]
+    for o, organ in enumerate(model.organs):
+        base[o, model.barrier_step] += organ.barrier_logit
+        if organ.barriers:
+            facts.setdefault((o, model.barrier_step), []).extend(organ.barriers)
+    site_edges, site_owner = _inherited(model, lineage, "sites")
+    weight = p.number("sites.frequency_weight")
+    clip = p.number("sites.frequency_clip")
+    best_site: dict[int, Fact] = {}
+    for o, edge in site_edges:
+        conf = p.keyed("sites", edge.confidence, "logit")
+        value = float(conf.value)  # type: ignore[arg-type]
+        names: tuple[str, ...] = (conf.name,)
+        if edge.frequency is not None:
+            value += weight * _logit(float(edge.frequency), clip)
+            names += ("sites.frequency_weight", "sites.frequency_clip")
+        fact = Fact("site", edge, value, names, source(site_owner))
+        if o not in best_site or value > best_site[o].value:
+            best_site[o] = fact
+    sites = tuple(best_site[o] for o in sorted(best_site))
+    for o, fact in best_site.items():
+        base[o, model.site_step] += fact.value
+        facts.setdefault((o, model.site_step), []).append(fact)
+    latency_edges, latency_owner = _inherited(model, lineage, "latency")
+    latency_class = latency_fact = None
+    if latency_edges:
+        latency_class, edge = latency_edges[0]
+        param = model.latency_params.get(latency_class.id, p["latency_classes.default.logit"])
+        latency_fact = Fact(
+            "latency_class",
+            edge,
+            float(param.value),
+            (param.name,),
+            source(latency_owner),  # type: ignore[arg-type]
+        )
+        if model.latency_step is not None:
+            base[:, model.latency_step] += latency_fact.value
+            for o in range(n_organs):
+                facts.setdefault((o, model.latency_step), []).append(latency_fact)
+
+    # Arrival: the first capillary bed traps most cells; other organs are reached arterially.
+    bed_edges, bed_owner = _inherited(model, lineage, "first_beds")
+    first_logit = p.number("circulation.first_bed_logit")
+    arterial_logit = p.number("circulation.arterial_logit")
+    arrival_logit = np.full(n_organs, arterial_logit)
+    arrival_facts: dict[int, list[Fact]] = {
+        o: [Fact("arterial", None, arterial_logit, ("circulation.arterial_logit",))]
+        for o in range(n_organs)
+    }
+    first_beds = []
+    for o, edge in bed_edges:
+        fact = Fact(
+            "first_capillary_bed",
+            edge,
+            first_logit,
+            ("circulation.first_bed_logit",),
+            source(bed_owner),
+        )
+        first_beds.append(fact)
+        arrival_logit[o] = first_logit
+        arrival_facts[o] = [fact]
+    relays = tuple(sorted({o for o, _ in bed_edges}))
+
+    # Gene effects: per (gene, organ, step), the strongest applicable assertion.
+    factors = {
+        "unspecified": p.number("context.unspecified_factor"),
+        "subtype": p.number("context.descendant_factor"),
+        "other_cancer": p.number("context.other_cancer_factor"),
+    }
+
+    def context_of(cancer: str | None) -> tuple[str, float]:
+        if cancer is None:
+            return "unspecified", factors["unspecified"]
+        if cancer in lineage_set:
+            return "lineage", 1.0
+        if cancer in descendants:
+            return "subtype", factors["subtype"]
+        return "other_cancer", factors["other_cancer"]
+
+    effects = np.zeros((n_genes, n_organs, n_steps))
+    choices: dict[tuple[int, int, int], Choice] = {}
+    excluded: dict[int, tuple[EdgeRef, ...]] = {}
+    for g, edges in model.gene_edges.items():
+        direct_here = any(
+            e.kind != "cancer_fallback" and context_of(e.cancer)[0] in ("lineage", "unspecified")
+            for e in edges
+        )
+        organ_specific = {o for e in edges if e.kind == "specific" and e.organs for o in e.organs}
+        candidates: dict[tuple[int, int], list[tuple[float, GeneEdge, str, float]]] = {}
+        unused: list[EdgeRef] = []
+        for e in edges:
+            if e.kind == "cancer_fallback" and direct_here:
+                continue
+            context, factor = context_of(e.cancer)
+            value = e.weight * factor
+            if value == 0.0:
+                unused.append(e.edge)
+                continue
+            hit = e.organs if e.organs is not None else range(n_organs)
+            for o in hit:
+                if e.kind == "organ_fallback" and o in organ_specific:
+                    continue
+                candidates.setdefault((o, e.step), []).append((value, e, context, factor))
+        for (o, s), found in candidates.items():
+            found.sort(key=lambda c: (-abs(c[0]), c[1].edge.id))
+            value, chosen, context, factor = found[0]
+            effects[g, o, s] = value
+            supporting = tuple(
+                dict.fromkeys(c[1].edge for c in found[1:] if c[1].edge != chosen.edge)
+            )
+            choices[(g, o, s)] = Choice(chosen, context, factor, value, supporting)
+        if unused:
+            excluded[g] = tuple(dict.fromkeys(unused))
+
+    seeding = _sigmoid(p.number("circulation.secondary_seeding_logit"))
+    return CancerContext(
+        cancer=entity,
+        lineage=tuple(model.cancers[c].entity for c in lineage),
+        venous_drainage=info.venous_drainage
+        or next(
+            (model.cancers[c].venous_drainage for c in lineage if model.cancers[c].venous_drainage),
+            None,
+        ),
+        sites=sites,
+        first_beds=tuple(first_beds),
+        latency_class=latency_class,
+        latency_fact=latency_fact,
+        base=base,
+        arrival=1.0 / (1.0 + np.exp(-arrival_logit)),
+        arterial=_sigmoid(arterial_logit),
+        seeding=seeding,
+        relays=relays,
+        facts=MappingProxyType({k: tuple(v) for k, v in facts.items()}),
+        arrival_facts=MappingProxyType({k: tuple(v) for k, v in arrival_facts.items()}),
+        effects=effects,
+        choices=MappingProxyType(choices),
+        excluded=MappingProxyType(excluded),
+    )
+
+
+# --- explaining the model ------------------------------------------------------------------
+
+EQUATIONS = (
+    "For a cancer type c, an organ o and an ordered cascade step s (graph order 1..6):",
+    "  logit[o,s] = baseline(s) + facts(c,o,s)",
+    "               + saturation * tanh(sum_g level_g * w[g,o,s] / saturation)",
+    "  facts: barrier permeability of o at the barrier step (has_barrier); the recorded site",
+    "    (metastasizes_to: confidence term + frequency_weight * logit(frequency)) at the site",
+    "    step;",
+    "    the cancer type's latency class (has_latency_class) at the latency step.",
+    "  w[g,o,s] = unit_shift * direction * step_sign * class_weight * confidence * evidence_type",
+    "    * context_factor, from the strongest applicable assertion of gene g for that cell",
+    "    (acts_at_step, mediates_metastasis_to, or contributes_to as a fallback); one gene moves",
+    "    one cell once, so restatements of the same finding are not added up.",
+    "  level_g: +1 in the profile (or the level given), knockout_level, overexpression_level.",
+    "  arrival[o] = sigmoid(first_bed_logit) for the cancer type's first capillary bed",
+    "    (first_capillary_bed), else sigmoid(arterial_logit).",
+    "  direct[o] = prod_{s < barrier} p[o,s] * arrival[o] * prod_{s >= barrier} p[o,s],"
+    "  p = sigmoid(logit)",
+    "  via[r,o] = direct[r] * sigmoid(secondary_seeding_logit) * sigmoid(arterial_logit)"
+    " * prod_{s >= barrier} p[o,s]",
+    "    for each relay r (a first capillary bed of c), r != o",
+    "  risk[o] = 1 - (1 - direct[o]) * prod_r (1 - via[r,o])",
+    "  distant risk = 1 - prod_{o distant} (1 - risk[o])",
+    "Subtypes inherit their ancestors' sites, first capillary bed and latency class unless they",
+    "have their own of that kind; assertions about an ancestor apply in full to its subtypes.",
+)
+
+
+def explain_model(model: Model) -> dict[str, Any]:
+    """The model, its parameters and the source of each, as data; ``text`` renders it all."""
+    p = model.parameters
+    steps = []
+    for i, step in enumerate(model.steps):
+        role = []
+        if i < model.barrier_step:
+            role.append("primary side (shared by all routes)")
+        else:
+            role.append("organ side")
+        if i == model.barrier_step:
+            role.append("arrival and barrier")
+        if i == model.latency_step:
+            role.append("latency (escape from dormancy)")
+        if i == model.site_step:
+            role.append("recorded sites")
+        steps.append(
+            {
+                **step.to_dict(),
+                "baseline_logit": float(model.step_baselines[i].value),  # type: ignore[arg-type]
+                "baseline_parameter": model.step_baselines[i].name,
+                "roles": role,
+            }
+        )
+    organs = [
+        {
+            **o.entity.to_dict(),
+            "barrier_logit": o.barrier_logit,
+            "barrier_parameter": o.barrier_parameter,
+            "barriers": [f.to_dict() for f in o.barriers],
+        }
+        for o in model.organs
+    ]
+    cancers = []
+    for cancer_id in sorted(model.cancers, key=lambda c: model.cancers[c].entity.label.casefold()):
+        ctx = model.context(cancer_id)
+        cancers.append(
+            {
+                **ctx.cancer.to_dict(),
+                "lineage": [e.to_dict() for e in ctx.lineage[1:]],
+                "venous_drainage": ctx.venous_drainage,
+                "first_capillary_beds": [f.to_dict() for f in ctx.first_beds],
+                "sites": [f.to_dict() for f in ctx.sites],
+                "latency_class": ctx.latency_fact.to_dict() if ctx.latency_fact else None,
+            }
+        )
+    active = sum(1 for g in model.gene_edges if model.gene_edges[g])
+    data: dict[str, Any] = {
+        "version": p.version,
+        "description": p.description,
+        "equations": list(EQUATIONS),
+        "steps": steps,
+        "organs": organs,
+        "cancer_types": cancers,
+        "genes": {"total": len(model.genes), "with_cascade_assertions": active},
+        "parameters": p.to_list(),
+        "notes": list(model.notes),
+    }
+    data["text"] = _render_model(data)
+    return data
+
+
+def _render_model(data: Mapping[str, Any]) -> str:
+    lines = [
+        f"metakg cascade simulator, parameters version {data['version']}",
+        data["description"],
+        "",
+        "Model",
+        *("  " + line for line in data["equations"]),
+        "",
+        "Ordered cascade steps (from the graph)",
+    ]
+    for step in data["steps"]:
+        lines.append(
+            f"  {step['order']}. {step['label']} ({step['key']}): baseline log-odds "
+            f"{step['baseline_logit']:+.2f}; {', '.join(step['roles'])}"
+        )
+    lines += ["", "Organs and barriers (has_barrier)"]
+    for organ in data["organs"]:
+        barriers = (
+            ", ".join(b["edge"]["object"]["label"] for b in organ["barriers"]) or "none recorded"
+        )
+        lines.append(
+            f"  {organ['label']}: {barriers}; barrier log-odds {organ['barrier_logit']:+.2f} "
+            f"({organ['barrier_parameter']})"
+        )
+    lines += ["", "Cancer types (first capillary bed; sites; latency class)"]
+    for cancer in data["cancer_types"]:
+        beds = ", ".join(f["edge"]["object"]["label"] for f in cancer["first_capillary_beds"])
+        sites = ", ".join(
+            f"{f['edge']['object']['label']} {f['value']:+.2f}" for f in cancer["sites"]
+        )
+        latency = (
+            cancer["latency_class"]["edge"]["object"]["label"]
+            if cancer["latency_class"]
+            else "unknown"
+        )
+        lines.append(
+            f"  {cancer['label']} ({cancer['venous_drainage'] or 'drainage unknown'}): "
+            f"first bed {beds or 'none (arterial)'}; sites {sites or 'none recorded'}; "
+            f"latency {latency}"
+        )
+    lines += [
+        "",
+        f"Genes: {data['genes']['total']} "
+        f"({data['genes']['with_cascade_assertions']} with cascade assertions)",
+    ]
+    lines += ["", "Parameters"]
+    for param in data["parameters"]:
+        value = param["value"]
+        shown = ", ".join(value) if isinstance(value, list) else value
+        lines.append(f"  {param['name']} = {shown} [{param['unit']}]")
+        lines.append(f"      {param['reason']}")
+        if param["source"]:
+            lines.append(f"      source: {param['source']}")
+    if data["notes"]:
+        lines += ["", "Notes"] + [f"  {n}" for n in data["notes"]]
+    return "\n".join(lines)
