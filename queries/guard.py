@@ -5,7 +5,9 @@ and ``LOAD`` by fetching a URL; it offers no switch to turn either off. So the t
 first, and the check fails closed: the word ``SERVICE`` anywhere, even inside a string, is
 refused (but not a hyphenated IRI part such as ``sparql-service-description``).
 ``FROM``/``FROM NAMED`` may only name graphs the store already holds; anything else would be
-a remote graph.
+a remote graph. Brackets may nest at most :data:`MAX_NESTING` deep: pyoxigraph's parser
+recurses once per level and a few thousand levels overflow its stack, which kills the process
+running the query.
 """
 
 from __future__ import annotations
@@ -16,6 +18,20 @@ from collections.abc import Container
 _SERVICE = re.compile(r"(?<![\w-])service(?![\w-])", re.IGNORECASE)
 _LOAD = re.compile(r"\bload\s+(silent\s+)?<", re.IGNORECASE)
 _FROM = re.compile(r"\bfrom\s+(named\s+)?(<[^>]*>|[^\s{]+)", re.IGNORECASE)
+#: Deepest nesting of (), [] and {} accepted (counted over the whole text, strings included).
+MAX_NESTING = 64
+
+
+def nesting(text: str) -> int:
+    """How deep brackets nest in ``text``."""
+    depth = deepest = 0
+    for char in text:
+        if char in "({[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")}]" and depth:
+            depth -= 1
+    return deepest
 
 
 def refusals(text: str, *, local_graphs: Container[str]) -> list[str]:
@@ -26,6 +42,13 @@ def refusals(text: str, *, local_graphs: Container[str]) -> list[str]:
             "SERVICE (federated query) is not allowed: this endpoint never contacts other "
             "servers; remove the SERVICE clause (the word 'service' is refused anywhere in "
             "the query, even in a string or a prefixed name)"
+        )
+    # Fewer opening brackets than the limit cannot nest deeper: no scan for most queries.
+    opening = sum(text.count(c) for c in "({[")
+    if opening > MAX_NESTING and (depth := nesting(text)) > MAX_NESTING:
+        reasons.append(
+            f"brackets nest {depth} levels deep; at most {MAX_NESTING} are accepted (the query "
+            "engine cannot parse much deeper nesting safely)"
         )
     if _LOAD.search(text):
         reasons.append("LOAD is not allowed: this endpoint is read-only and fetches nothing")

@@ -31,6 +31,7 @@ from server import query_worker
 from server.errors import (
     NotAcceptable,
     Overloaded,
+    QueryRefused,
     QuerySyntaxError,
     QueryTimeout,
     TooManyRows,
@@ -58,10 +59,24 @@ def _timeout(deadline: float) -> QueryTimeout:
     )
 
 
+def _crashed(signal_number: int) -> QueryRefused:
+    return QueryRefused(
+        f"the query stopped the query engine (signal {signal_number}): it nests or chains "
+        "too deeply (thousands of operators, UNIONs, OPTIONALs or FILTERs) or needs too much "
+        "memory; simplify it or split it into several queries"
+    )
+
+
+#: How long a new query worker may take to start and open the store. Not part of any query's
+#: deadline: on a cold or busy machine starting Python and pyoxigraph alone can take seconds.
+STARTUP = 60.0
+
+
 @dataclass
 class _Worker:
     process: Any
     conn: Any
+    ready: bool = False
 
 
 class QueryRunner:
@@ -124,6 +139,18 @@ class QueryRunner:
                 self._all.remove(worker)
         return self._spawn()
 
+    @staticmethod
+    def _ready(worker: _Worker) -> bool:
+        """Wait until a new worker answers a ping (it has started and opened the store)."""
+        try:
+            worker.conn.send(("ping",))
+            if worker.conn.poll(STARTUP):
+                worker.conn.recv()
+                worker.ready = True
+        except (EOFError, OSError):
+            pass
+        return worker.ready
+
     def call(self, message: tuple[Any, ...], *, timeout: float | None = None) -> Any:
         """Send ``message`` to an idle worker and return its payload, or raise."""
         self.start()
@@ -135,13 +162,22 @@ class QueryRunner:
                 f"all {self.processes} query workers are busy; retry in a moment"
             ) from None
         try:
+            if not worker.ready and not self._ready(worker):
+                worker = self._retire(worker)
+                raise Overloaded("a query worker could not start; retry in a moment")
             worker.conn.send(message)
             if not worker.conn.poll(deadline):
                 worker = self._retire(worker)
                 raise _timeout(deadline)
             reply = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError):
+            worker.process.join(timeout=1)
+            ended_by = -(worker.process.exitcode or 0)  # the signal that ended it, if any
             worker = self._retire(worker)
+            if ended_by > 0 and message[0] == "sparql":
+                # It died answering this query (a stack overflow in the engine, or the
+                # out-of-memory killer): the query did it, and a retry would do it again.
+                raise _crashed(ended_by) from None
             raise Overloaded("a query worker stopped unexpectedly; retry the query") from None
         finally:
             self._idle.put(worker)

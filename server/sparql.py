@@ -20,7 +20,7 @@ import pyoxigraph as ox
 from limits import parse_many
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from graph.errors import MetakgError
@@ -42,6 +42,8 @@ FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
 ALLOWED_METHODS = "GET, POST, OPTIONS"
+#: How much of an over-long chunked body is read (and dropped) before answering 413.
+DRAIN = 1 << 20
 
 
 def _read_only() -> ReadOnly:
@@ -62,6 +64,34 @@ def _graph_iris(values: list[str], name: str) -> tuple[str, ...] | None:
     return tuple(values)
 
 
+def url_length(request: Request) -> int:
+    """The length of the URL as the client sent it, percent-escapes included (werkzeug's
+    ``request.url`` is the decoded IRI, up to three times shorter)."""
+    return len(request.host_url) - 1 + len(request.full_path.rstrip("?"))
+
+
+def refuse_cut_off_body(request: Request) -> None:
+    """Refuse a chunked body longer than ``request.max_content_length`` (413).
+
+    Without a Content-Length there is nothing to check up front, and werkzeug stops reading
+    at the limit without an error: the rest would be dropped and a cut-off query run. So the
+    body is read here (werkzeug keeps it for the parsers) and anything left is refused.
+    """
+    limit = request.max_content_length
+    if limit is None or request.content_length is not None:
+        return
+    if "Transfer-Encoding" not in request.headers:
+        return
+    stream = request.environ["wsgi.input"]
+    if len(request.get_data()) >= limit and stream.read(1):
+        # Read on a little (bounded), so that the client is done sending and sees the 413
+        # rather than a connection closed under it.
+        for _ in range(DRAIN // 65536):
+            if not stream.read(65536):
+                break
+        raise RequestEntityTooLarge(f"the request body is larger than the {limit} bytes accepted")
+
+
 def _query_from_request(request: Request) -> tuple[list[str], list[str], list[str]] | None:
     """The query texts and protocol dataset of the request; None for a bare GET."""
     args = request.args
@@ -75,6 +105,7 @@ def _query_from_request(request: Request) -> tuple[list[str], list[str], list[st
             args.getlist("default-graph-uri"),
             args.getlist("named-graph-uri"),
         )
+    refuse_cut_off_body(request)
     mimetype = request.mimetype
     charset = request.mimetype_params.get("charset")
     if charset and charset.replace("-", "").casefold() != "utf8":
@@ -194,10 +225,10 @@ class SparqlEndpoint:
                 f"{request.method} is not allowed on {PATH}; use GET or POST (read-only)",
                 headers={"Allow": ALLOWED_METHODS},
             )
-        if len(request.url) > self.max_url:
+        if url_length(request) > self.max_url:
             return from_error(
                 URITooLong(
-                    f"the request URL has {len(request.url)} characters, more than the "
+                    f"the request URL has {url_length(request)} characters, more than the "
                     f"{self.max_url} accepted; send long SPARQL queries by POST "
                     "(form-encoded or application/sparql-query)"
                 )
