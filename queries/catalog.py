@@ -12,6 +12,13 @@ module only holds the definitions. Rules every definition follows:
   tests/test_named_queries.py).
 * An omitted optional entity parameter is substituted with the empty string literal ``""``,
   which the query reads as "no restriction" (``sameTerm(?p, "")``); in Cypher it is ``null``.
+* The texts are shaped for pyoxigraph's planner, which runs before the substitutions are
+  applied and so takes every parameter for an unbound variable. ``_start`` (or ``_typed``)
+  puts the pattern holding a parameter first; required patterns come before OPTIONALs; a
+  FILTER that reads a parameter no pattern binds, applied only at the end of its group, sits
+  in the smallest group it concerns (a UNION branch); and some OPTIONAL groups made required
+  by ``FILTER(BOUND(...))`` keep each group small (see ``_REFERENCE``). This changes the
+  order of evaluation, never the rows.
 * The networkx traversal produces exactly the rows of the SPARQL query; the tests check it.
   It receives one member at a time of an "entities" parameter, as the SPARQL does.
 * Columns named in ``list_columns`` hold ``;``-joined sets (reference numbers, symbols) that
@@ -83,18 +90,30 @@ PREFIX biolink: <{BIOLINK}>
 PREFIX mkg: <{MKG}>
 """
 
-#: Binds ``?reference`` to the review reference number, or the publication IRI when the
-#: publication has no number; aggregated into ``?references`` by ``_REFERENCES``.
-_REFERENCE = """  ?assertion biolink:publications ?publication .
-  OPTIONAL { ?publication mkg:referenceNumber ?publication_number }
+# "OPTIONAL { ... } FILTER(BOUND(?x))", where only the OPTIONAL group binds ?x, gives the
+# rows of the plain join with the group; the texts use it for pyoxigraph's planner. Its time
+# grows faster than linearly with the patterns and OPTIONALs of one group, and a group nested
+# in an OPTIONAL is planned apart and evaluated once per row of the outer group.
+
+#: Binds ``?reference`` to each publication of ``?assertion``: its review reference number,
+#: or the publication IRI when it has no number; aggregated into ``?references`` by
+#: ``_REFERENCES``. An assertion without a publication gives no row (``BOUND``, see above).
+_REFERENCE = """  OPTIONAL {
+    ?assertion biolink:publications ?publication .
+    OPTIONAL { ?publication mkg:referenceNumber ?publication_number }
+  }
+  FILTER(BOUND(?publication))
   BIND(COALESCE(STR(?publication_number), STR(?publication)) AS ?reference)"""
 _REFERENCES = '(GROUP_CONCAT(DISTINCT ?reference; separator=";") AS ?references)'
 
-#: Predicate keys and their IRIs, for queries that report which predicate an assertion has.
-_PREDICATE_TABLE = (
-    "  VALUES (?predicate ?predicate_iri) {\n"
-    + "\n".join(f'    ("{p.key}" <{p.iri}>)' for p in Predicate)
-    + "\n  }"
+#: Binds ``?predicate`` to the key of the predicate IRI ``?predicate_iri``, for queries that
+#: report which predicate an assertion has (an IRI without a key gives no row: ``BOUND``, see
+#: above). As a plain join, the planner would start from the table, the smallest pattern, and
+#: scan every assertion of each predicate; as an OPTIONAL it is looked up once per assertion.
+_PREDICATE_KEY = (
+    "  OPTIONAL {\n    VALUES (?predicate ?predicate_iri) {\n"
+    + "\n".join(f'      ("{p.key}" <{p.iri}>)' for p in Predicate)
+    + "\n    }\n  }\n  FILTER(BOUND(?predicate))"
 )
 
 _SUPPRESSOR_CLASS = f"<{METAKG}class/metastasis_suppressor>"
@@ -105,6 +124,38 @@ _CYPHER_REFERENCES = (
     "COLLECT { MATCH (p:Publication) WHERE p.id IN r.references "
     "RETURN coalesce(toString(p.referenceNumber), p.id) } AS references"
 )
+
+
+def _start(subject: str, predicate: str, obj: str, indent: str = "  ") -> str:
+    """The triple pattern ``subject predicate obj``, which holds a parameter, evaluated first.
+
+    pyoxigraph plans a query before it sees the substitutions, so to its planner a parameter
+    is an unbound variable: left alone, it starts from some other pattern (typically every
+    assertion with a given predicate, or every publication link) and compares the parameter
+    last. A one-row ``VALUES`` is the smallest pattern the planner knows, so it comes first,
+    and the only pattern joined to it, this one, comes next, evaluated with the parameter
+    bound: one index lookup. The rows are the same; only the order of evaluation changes.
+    """
+    return (
+        f"{indent}# first: the pattern with the parameter (a one-row VALUES is planned first)\n"
+        f"{indent}VALUES ?start {{ {predicate} }}\n{indent}{subject} ?start {obj} .\n"
+    )
+
+
+def _typed(variable: str, *categories: Category) -> str:
+    """``?variable`` (a parameter) has the RDF type of one of ``categories``, evaluated first.
+
+    Like :func:`_start`, for a parameter whose first pattern is a UNION or a property path:
+    the planner starts from the ``VALUES`` of types, looks the parameter's type up, then goes
+    on from the parameter, which is bound by then. A parameter is always resolved to an
+    entity of one of its categories, so this removes no rows.
+    """
+    types = " ".join(f"<{c.rdf_types[0]}>" for c in categories)
+    category = f"?{variable}_category"
+    return (
+        f"  # first: the parameter's type (a small VALUES is planned first)\n"
+        f"  VALUES {category} {{ {types} }}\n  ?{variable} a {category} .\n"
+    )
 
 
 def _columns(names: str) -> tuple[str, ...]:
@@ -234,9 +285,9 @@ GENES_FOR_CANCER_ORGAN = NamedQuery(
     sparql=_select(
         "?cancer ?organ ?symbol ?gene ?direction ?confidence ?step ?cancer_type_context"
         " ?basis ?assertion",
-        """  ?assertion rdf:predicate mkg:mediates_metastasis_to ;
+        _start("?assertion", "rdf:object", "?organ")
+        + """  ?assertion rdf:predicate mkg:mediates_metastasis_to ;
              rdf:subject ?gene ;
-             rdf:object ?organ ;
              mkg:direction ?direction ;
              mkg:confidence ?confidence .
   ?gene biolink:symbol ?symbol .
@@ -340,21 +391,24 @@ GENES_AT_STEP = NamedQuery(
     sparql=_select(
         "?step ?organ ?symbol ?gene ?predicate ?organ_context ?direction ?confidence"
         " ?cancer_type_context ?assertion",
-        """  {
-    ?assertion rdf:predicate mkg:acts_at_step ;
-               rdf:subject ?gene ;
-               rdf:object ?step .
+        _typed("step", Category.CASCADE_STEP)
+        + """  {
+"""
+        + _start("?assertion", "rdf:object", "?step", indent="    ")
+        + """    ?assertion rdf:predicate mkg:acts_at_step .
     OPTIONAL { ?assertion mkg:organContext ?organ_context }
+    FILTER(sameTerm(?organ, "") || sameTerm(?organ_context, ?organ))
     BIND("acts_at_step" AS ?predicate)
   } UNION {
-    ?assertion rdf:predicate mkg:mediates_metastasis_to ;
-               rdf:subject ?gene ;
-               rdf:object ?organ_context ;
-               mkg:stepContext ?step .
+"""
+        + _start("?assertion", "mkg:stepContext", "?step", indent="    ")
+        + """    ?assertion rdf:predicate mkg:mediates_metastasis_to ;
+               rdf:object ?organ_context .
+    FILTER(sameTerm(?organ, "") || sameTerm(?organ_context, ?organ))
     BIND("mediates_metastasis_to" AS ?predicate)
   }
-  FILTER(sameTerm(?organ, "") || sameTerm(?organ_context, ?organ))
-  ?assertion mkg:direction ?direction ;
+  ?assertion rdf:subject ?gene ;
+             mkg:direction ?direction ;
              mkg:confidence ?confidence .
   ?gene biolink:symbol ?symbol .
   OPTIONAL { ?assertion mkg:cancerTypeContext ?cancer_type_context }
@@ -440,25 +494,30 @@ COLONIZATION_SUPPRESSORS = NamedQuery(
     list_columns=("references",),
     sparql=_select(
         "?organ ?symbol ?gene ?predicate ?step ?cancer_type_context ?confidence ?assertion",
-        f"""  ?gene biolink:member_of {_SUPPRESSOR_CLASS} ;
-        biolink:symbol ?symbol .
-  {{
-    ?assertion rdf:predicate mkg:mediates_metastasis_to ;
+        """  {
+"""
+        + _start("?assertion", "rdf:object", "?organ", indent="    ")
+        + f"""    ?assertion mkg:direction "suppresses" ;
+               rdf:predicate mkg:mediates_metastasis_to ;
                rdf:subject ?gene ;
-               rdf:object ?organ .
+               mkg:confidence ?confidence .
+    ?gene biolink:member_of {_SUPPRESSOR_CLASS} ;
+          biolink:symbol ?symbol .
     OPTIONAL {{ ?assertion mkg:stepContext ?step }}
     FILTER(!BOUND(?step) || ?step = {_COLONIZATION})
     BIND("mediates_metastasis_to" AS ?predicate)
   }} UNION {{
-    ?assertion rdf:predicate mkg:acts_at_step ;
+    VALUES ?step {{ {_COLONIZATION} }}
+    ?assertion rdf:object ?step ;
+               mkg:organContext ?organ ;
+               mkg:direction "suppresses" ;
+               rdf:predicate mkg:acts_at_step ;
                rdf:subject ?gene ;
-               rdf:object ?step ;
-               mkg:organContext ?organ .
-    FILTER(?step = {_COLONIZATION})
+               mkg:confidence ?confidence .
+    ?gene biolink:member_of {_SUPPRESSOR_CLASS} ;
+          biolink:symbol ?symbol .
     BIND("acts_at_step" AS ?predicate)
   }}
-  ?assertion mkg:direction "suppresses" ;
-             mkg:confidence ?confidence .
   OPTIONAL {{ ?assertion mkg:cancerTypeContext ?cancer_type_context }}
 """
         + _REFERENCE,
@@ -556,15 +615,20 @@ WHERE {{
              rdf:object ?object ;
              mkg:direction ?direction ;
              mkg:confidence ?confidence ;
-             mkg:note ?note ;
              biolink:publications ?publication .
-  ?publication rdfs:label ?title .
-  OPTIONAL {{ ?assertion mkg:cancerTypeContext ?cancer_type_context }}
-  OPTIONAL {{ ?assertion mkg:organContext ?organ_context }}
-  OPTIONAL {{ ?assertion mkg:stepContext ?step_context }}
-  OPTIONAL {{ ?publication mkg:referenceNumber ?number }}
-  OPTIONAL {{ ?publication dcterms:description ?citation }}
-  OPTIONAL {{ ?publication mkg:retracted ?retracted }}
+  OPTIONAL {{
+    ?assertion mkg:note ?note .
+    OPTIONAL {{ ?assertion mkg:cancerTypeContext ?cancer_type_context }}
+    OPTIONAL {{ ?assertion mkg:organContext ?organ_context }}
+    OPTIONAL {{ ?assertion mkg:stepContext ?step_context }}
+  }}
+  OPTIONAL {{
+    ?publication rdfs:label ?title .
+    OPTIONAL {{ ?publication mkg:referenceNumber ?number }}
+    OPTIONAL {{ ?publication dcterms:description ?citation }}
+    OPTIONAL {{ ?publication mkg:retracted ?retracted }}
+  }}
+  FILTER(BOUND(?note) && BOUND(?title))
 }}
 """,
     cypher="""MATCH (subject {id: $subject})-[r]->(object {id: $object})
@@ -637,9 +701,10 @@ PATHWAYS_LINKING_GENES_TO_ORGAN = NamedQuery(
     list_columns=("organ_genes",),
     sparql=_select(
         "?genes ?organ ?symbol ?gene ?pathway_label ?pathway",
-        """  ?gene biolink:participates_in ?pathway ;
-        biolink:symbol ?symbol .
+        _start("?genes", "biolink:participates_in", "?pathway")
+        + """  ?gene biolink:participates_in ?pathway .
   FILTER(?gene = ?genes)
+  ?gene biolink:symbol ?symbol .
   ?pathway rdfs:label ?pathway_label .
   ?linked biolink:participates_in ?pathway ;
           mkg:mediates_metastasis_to ?organ ;
@@ -699,9 +764,9 @@ CANCER_TYPES_BY_LATENCY = NamedQuery(
     list_columns=("references",),
     sparql=_select(
         "?latency ?cancer_type_label ?cancer_type ?confidence ?assertion",
-        """  ?assertion rdf:predicate mkg:has_latency_class ;
+        _start("?assertion", "rdf:object", "?latency")
+        + """  ?assertion rdf:predicate mkg:has_latency_class ;
              rdf:subject ?cancer_type ;
-             rdf:object ?latency ;
              mkg:confidence ?confidence .
   ?cancer_type rdfs:label ?cancer_type_label .
 """
@@ -746,9 +811,9 @@ ORGANS_BY_BARRIER = NamedQuery(
     list_columns=("references",),
     sparql=_select(
         "?barrier ?organ_label ?organ ?capillary_bed_role ?confidence ?assertion",
-        """  ?assertion rdf:predicate mkg:has_barrier ;
+        _start("?assertion", "rdf:object", "?barrier")
+        + """  ?assertion rdf:predicate mkg:has_barrier ;
              rdf:subject ?organ ;
-             rdf:object ?barrier ;
              mkg:confidence ?confidence .
   ?organ rdfs:label ?organ_label .
   OPTIONAL { ?organ mkg:capillaryBedRole ?capillary_bed_role }
@@ -826,20 +891,21 @@ RETRACTED_EVIDENCE = NamedQuery(
     sparql=_select(
         "?evidence ?symbol ?gene ?predicate ?object_label ?object ?rests_only_on_retracted"
         " ?confidence ?assertion",
-        _PREDICATE_TABLE
-        + """
-  ?assertion rdf:subject ?gene ;
+        """  ?publication mkg:retracted true .
+  ?assertion biolink:publications ?publication ;
+             mkg:restsOnlyOnRetracted ?rests_only_on_retracted ;
+             rdf:subject ?gene ;
              rdf:predicate ?predicate_iri ;
              rdf:object ?object ;
-             mkg:confidence ?confidence ;
-             mkg:restsOnlyOnRetracted ?rests_only_on_retracted ;
-             biolink:publications ?publication .
-  ?publication mkg:retracted true .
+             mkg:confidence ?confidence .
   FILTER(?evidence = "cites_retracted" || ?rests_only_on_retracted = true)
   ?gene a ?gene_type ;
         biolink:symbol ?symbol .
   FILTER(?gene_type IN (biolink:Gene, biolink:MicroRNA))
   ?object rdfs:label ?object_label .
+"""
+        + _PREDICATE_KEY
+        + """
   OPTIONAL { ?publication mkg:referenceNumber ?publication_number }
   BIND(COALESCE(STR(?publication_number), STR(?publication)) AS ?retracted)""",
         aggregate=('(GROUP_CONCAT(DISTINCT ?retracted; separator=";") AS ?retracted_references)'),
@@ -912,9 +978,10 @@ METASTATIC_SITES = NamedQuery(
     sparql=_select(
         "?cancer ?organ_label ?organ ?cancer_type_label ?cancer_type ?frequency ?confidence"
         " ?assertion",
-        """  ?cancer_type rdfs:subClassOf* ?cancer .
-  ?assertion rdf:predicate mkg:metastasizes_to ;
-             rdf:subject ?cancer_type ;
+        _typed("cancer", Category.CANCER_TYPE)
+        + """  ?cancer_type rdfs:subClassOf* ?cancer .
+  ?assertion rdf:subject ?cancer_type ;
+             rdf:predicate mkg:metastasizes_to ;
              rdf:object ?organ ;
              mkg:confidence ?confidence .
   ?organ rdfs:label ?organ_label .
@@ -1003,22 +1070,29 @@ GENE_REGULATION = NamedQuery(
         "?gene ?role ?relation ?partner_symbol ?partner ?predicate ?direction ?confidence"
         " ?cancer_type_context ?assertion",
         """  {
-    ?assertion rdf:subject ?gene ;
-               rdf:predicate ?predicate_iri ;
-               rdf:object ?partner .
+"""
+        + _start("?assertion", "rdf:subject", "?gene", indent="    ")
+        + """    ?assertion rdf:predicate ?predicate_iri ;
+               rdf:object ?partner ;
+               mkg:direction ?direction ;
+               mkg:confidence ?confidence .
+    ?partner biolink:symbol ?partner_symbol .
+    FILTER(?predicate_iri IN (biolink:regulates, biolink:physically_interacts_with))
     BIND(IF(?predicate_iri = biolink:regulates, "target", "partner") AS ?relation)
+    FILTER(?role = "any" || ?relation = ?role)
   } UNION {
-    ?assertion rdf:object ?gene ;
-               rdf:predicate ?predicate_iri ;
-               rdf:subject ?partner .
+"""
+        + _start("?assertion", "rdf:object", "?gene", indent="    ")
+        + """    ?assertion rdf:predicate ?predicate_iri ;
+               rdf:subject ?partner ;
+               mkg:direction ?direction ;
+               mkg:confidence ?confidence .
+    ?partner biolink:symbol ?partner_symbol .
+    FILTER(?predicate_iri IN (biolink:regulates, biolink:physically_interacts_with))
     BIND(IF(?predicate_iri = biolink:regulates, "regulator", "partner") AS ?relation)
+    FILTER(?role = "any" || ?relation = ?role)
   }
-  FILTER(?predicate_iri IN (biolink:regulates, biolink:physically_interacts_with))
-  FILTER(?role = "any" || ?relation = ?role)
   BIND(IF(?predicate_iri = biolink:regulates, "regulates", "interacts_with") AS ?predicate)
-  ?assertion mkg:direction ?direction ;
-             mkg:confidence ?confidence .
-  ?partner biolink:symbol ?partner_symbol .
   OPTIONAL { ?assertion mkg:cancerTypeContext ?cancer_type_context }
 """
         + _REFERENCE,
@@ -1085,9 +1159,9 @@ GENES_IN_CLASS = NamedQuery(
     list_columns=("references",),
     sparql=_select(
         "?gene_class ?symbol ?gene ?scheme ?direction ?confidence ?cancer_type_context ?assertion",
-        """  ?assertion rdf:predicate biolink:member_of ;
+        _start("?assertion", "rdf:object", "?gene_class")
+        + """  ?assertion rdf:predicate biolink:member_of ;
              rdf:subject ?gene ;
-             rdf:object ?gene_class ;
              mkg:direction ?direction ;
              mkg:confidence ?confidence .
   ?gene biolink:symbol ?symbol .
@@ -1122,9 +1196,9 @@ GENES_IN_PATHWAY = NamedQuery(
     list_columns=("references",),
     sparql=_select(
         "?pathway ?symbol ?gene ?direction ?confidence ?cancer_type_context ?assertion",
-        """  ?assertion rdf:predicate biolink:participates_in ;
+        _start("?assertion", "rdf:object", "?pathway")
+        + """  ?assertion rdf:predicate biolink:participates_in ;
              rdf:subject ?gene ;
-             rdf:object ?pathway ;
              mkg:direction ?direction ;
              mkg:confidence ?confidence .
   ?gene biolink:symbol ?symbol .
@@ -1189,9 +1263,9 @@ ASSERTIONS_CITING_REFERENCE = NamedQuery(
     sparql=f"""{PREFIXES}SELECT ?number ?subject_label ?subject ?predicate ?object_label ?object
        ?confidence ?rests_only_on_retracted ?assertion
 WHERE {{
-{_PREDICATE_TABLE}
-  ?publication mkg:referenceNumber ?number .
-  ?assertion biolink:publications ?publication ;
+"""
+    + _start("?publication", "mkg:referenceNumber", "?number")
+    + f"""  ?assertion biolink:publications ?publication ;
              rdf:subject ?subject ;
              rdf:predicate ?predicate_iri ;
              rdf:object ?object ;
@@ -1199,6 +1273,7 @@ WHERE {{
              mkg:restsOnlyOnRetracted ?rests_only_on_retracted .
   ?subject rdfs:label ?subject_label .
   ?object rdfs:label ?object_label .
+{_PREDICATE_KEY}
 }}
 """,
     cypher="""MATCH (p:Publication {referenceNumber: $number})
@@ -1248,9 +1323,10 @@ FIRST_CAPILLARY_BED = NamedQuery(
     sparql=_select(
         "?cancer ?cancer_type_label ?cancer_type ?venous_drainage ?organ_label ?organ"
         " ?confidence ?assertion",
-        """  ?cancer_type rdfs:subClassOf* ?cancer .
-  ?assertion rdf:predicate mkg:first_capillary_bed ;
-             rdf:subject ?cancer_type ;
+        _typed("cancer", Category.CANCER_TYPE)
+        + """  ?cancer_type rdfs:subClassOf* ?cancer .
+  ?assertion rdf:subject ?cancer_type ;
+             rdf:predicate mkg:first_capillary_bed ;
              rdf:object ?organ ;
              mkg:confidence ?confidence .
   ?organ rdfs:label ?organ_label .
@@ -1301,9 +1377,9 @@ CANCER_TYPES_TO_ORGAN = NamedQuery(
     list_columns=("references",),
     sparql=_select(
         "?organ ?cancer_type_label ?cancer_type ?frequency ?confidence ?assertion",
-        """  ?assertion rdf:predicate mkg:metastasizes_to ;
+        _start("?assertion", "rdf:object", "?organ")
+        + """  ?assertion rdf:predicate mkg:metastasizes_to ;
              rdf:subject ?cancer_type ;
-             rdf:object ?organ ;
              mkg:confidence ?confidence .
   ?cancer_type rdfs:label ?cancer_type_label .
   OPTIONAL { ?assertion mkg:frequency ?frequency }

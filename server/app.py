@@ -16,7 +16,7 @@ from flask import Response, request, send_from_directory
 from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException
 
 from graph.errors import MetakgError
 from graph.names import NameIndex
@@ -24,7 +24,7 @@ from graph.store import KnowledgeStore
 from queries import lookup
 from server import version
 from server.errors import URITooLong, from_error, problem
-from server.runner import InProcessExecutor, QueryRunner
+from server.runner import QueryRunner
 from server.settings import settings_with
 
 log = logging.getLogger("metakg.server")
@@ -41,7 +41,7 @@ class ServiceState:
     property graph and its name index, and the pool of query workers."""
 
     settings: dict[str, Any]
-    _runner: QueryRunner | InProcessExecutor | None = field(default=None, repr=False)
+    _runner: QueryRunner | None = field(default=None, repr=False)
 
     @cached_property
     def store(self) -> KnowledgeStore:
@@ -60,22 +60,15 @@ class ServiceState:
         return frozenset(g.value for g in self.store.rdf.named_graphs())
 
     @property
-    def executor(self) -> QueryRunner | InProcessExecutor:
-        """Where queries run, with their deadline (see server/runner.py)."""
+    def executor(self) -> QueryRunner:
+        """The pool of query processes that runs every query with its deadline."""
         if self._runner is None:
-            if self.settings["query_isolation"] == "worker":
-                self._runner = InProcessExecutor(
-                    self.store.rdf,
-                    timeout=self.settings["query_timeout"],
-                    row_cap=self.settings["row_cap"],
-                )
-            else:
-                self._runner = QueryRunner(
-                    self.store.path / "oxigraph",
-                    processes=self.settings["query_processes"],
-                    timeout=self.settings["query_timeout"],
-                    row_cap=self.settings["row_cap"],
-                )
+            self._runner = QueryRunner(
+                self.store.path / "oxigraph",
+                processes=max(self.settings["query_processes"], self.settings["threads"]),
+                timeout=self.settings["query_timeout"],
+                row_cap=self.settings["row_cap"],
+            )
         return self._runner
 
     #: The name the REST routes use.
@@ -116,10 +109,16 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
     state = ServiceState(settings)
     app.extensions["metakg"] = state
 
-    from server import api
-    from server.sparql import SparqlEndpoint, describe_in_openapi
+    from server import api, api_simulate
+    from server.sparql import (
+        SparqlEndpoint,
+        describe_in_openapi,
+        refuse_cut_off_body,
+        url_length,
+    )
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(api_simulate.bp)
     _register_errors(app)
     _register_limits(app, settings)
     if settings["cors"]:
@@ -139,25 +138,16 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
 
     @app.before_request
     def _limit_url() -> None:
-        if len(request.url) > settings["max_url"]:
+        if url_length(request) > settings["max_url"]:
             raise URITooLong(
-                f"the request URL has {len(request.url)} characters, more than the "
+                f"the request URL has {url_length(request)} characters, more than the "
                 f"{settings['max_url']} accepted; send long SPARQL queries by POST "
                 "(form-encoded or application/sparql-query)"
             )
 
     @app.before_request
     def _limit_streamed_body() -> None:
-        # A chunked body has no Content-Length to check up front, and Werkzeug stops reading
-        # it at MAX_CONTENT_LENGTH without an error, which would cut it off silently. Read it
-        # here (it stays cached for the view) and refuse it if anything is left beyond the limit.
-        if request.content_length is not None or "Transfer-Encoding" not in request.headers:
-            return
-        limit = settings["max_body"]
-        if len(request.get_data()) >= limit and request.environ["wsgi.input"].read(1):
-            raise RequestEntityTooLarge(
-                f"the request body is larger than the {limit} bytes accepted"
-            )
+        refuse_cut_off_body(request)
 
     @app.get("/docs/assets/<path:name>")
     @app.doc(hide=True)

@@ -424,5 +424,9 @@ def render_summary(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+from server.cli_simulate import simulate  # noqa: E402  (the command imports this module lazily)
+
+main.add_command(simulate)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

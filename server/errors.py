@@ -7,8 +7,6 @@ Every error answer is ``application/problem+json`` (RFC 9457) with ``type``, ``t
 from __future__ import annotations
 
 import json
-import logging
-import os
 from typing import Any
 
 from werkzeug.wrappers import Response
@@ -82,16 +80,6 @@ class Overloaded(MetakgError):
 class QueryTimeout(MetakgError):
     status = 504
     title = "Query deadline exceeded"
-    #: Set when the query is still running in this very process: the process must end once
-    #: the answer is sent, and the server starts a fresh one.
-    recycle_process = False
-
-
-def _end_process() -> None:
-    logging.getLogger("metakg.server").warning(
-        "ending this worker process: a query ran past its deadline here"
-    )
-    os._exit(70)
 
 
 def slug(title: str) -> str:
@@ -122,7 +110,4 @@ def from_error(error: MetakgError) -> Response:
     retry = getattr(error, "retry_after", None)
     if retry:
         headers["Retry-After"] = str(retry)
-    response = problem(error.status, error.title, str(error), headers=headers, **extra)
-    if getattr(error, "recycle_process", False):
-        response.call_on_close(_end_process)
-    return response
+    return problem(error.status, error.title, str(error), headers=headers, **extra)

@@ -1,6 +1,6 @@
-"""Executing queries with a hard deadline, in one of two ways.
+"""A small pool of query worker processes with a hard deadline per query.
 
-:class:`QueryRunner` (isolation "process", the default): a
+A
 
 pyoxigraph has no way to cancel a running query, so every user query runs in a worker
 process (server/query_worker.py). If the answer is not back by the deadline the worker is
@@ -8,18 +8,12 @@ killed, a fresh one takes its place, and the caller gets :class:`QueryTimeout` a
 every worker is busy for longer than ``wait`` seconds the caller gets :class:`Overloaded`
 (503 with Retry-After) rather than queueing without bound.
 
-:class:`InProcessExecutor` (isolation "worker", used by `metakg serve` when each server
-process handles one request at a time): the query runs in the server process itself, on a
-helper thread; on a deadline miss the caller answers 504 and the server process ends right
-after sending it (the server starts a fresh one), which stops the work for real without a
-round trip to another process for every query.
-
-Both answer through :func:`server.query_worker.handle`, so the results are identical.
+Every user query runs there, never in the server process: a query that crashes the engine
+(a stack overflow on absurdly nested text) takes down only its worker, and is answered 400.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import multiprocessing
 import queue
 import threading
@@ -188,39 +182,3 @@ class QueryRunner:
 
     def named(self, bound: Any) -> list[dict[str, str]]:
         return self.call(("named", bound))
-
-
-class InProcessExecutor:
-    """Runs each query on one helper thread of this process, waiting at most the deadline."""
-
-    def __init__(self, store: Any, *, timeout: float, row_cap: int) -> None:
-        self.store = store
-        self.timeout = timeout
-        self.row_cap = row_cap
-        self._pool = concurrent.futures.ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="metakg-query"
-        )
-        self._stuck = False
-
-    def call(self, message: tuple[Any, ...], *, timeout: float | None = None) -> Any:
-        deadline = self.timeout if timeout is None else timeout
-        if self._stuck:
-            raise Overloaded("this server process is being replaced; retry the query")
-        future = self._pool.submit(query_worker.handle, self.store, message, self.row_cap)
-        try:
-            reply = future.result(timeout=deadline)
-        except concurrent.futures.TimeoutError:
-            self._stuck = True
-            error = _timeout(deadline)
-            error.recycle_process = True
-            raise error from None
-        return unpack(reply)
-
-    def sparql(self, request: query_worker.SparqlRequest) -> query_worker.SparqlAnswer:
-        return self.call(("sparql", request))
-
-    def named(self, bound: Any) -> list[dict[str, str]]:
-        return self.call(("named", bound))
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)

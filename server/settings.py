@@ -70,7 +70,7 @@ SETTINGS: tuple[Setting, ...] = (
         "threads",
         lambda: 1,
         _positive_int,
-        "Threads per server worker (with 1, queries run in the worker itself: fastest).",
+        "Threads per server worker.",
     ),
     Setting(
         "query_timeout",
@@ -86,17 +86,10 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "query_processes",
-        lambda: 2,
+        lambda: 1,
         _positive_int,
-        "Query worker processes per server worker (a runaway query is stopped by ending one).",
-    ),
-    Setting(
-        "query_isolation",
-        lambda: "process",
-        lambda v: _choice(v, ("process", "worker")),
-        "How a query past its deadline is stopped: 'process' (queries run in worker "
-        "processes that are ended) or 'worker' (queries run in the server process, which "
-        "ends after answering 504; only with one thread per server worker).",
+        "Query processes per server worker, at least one per thread (a runaway query is "
+        "stopped by ending its process).",
     ),
     Setting(
         "max_body",

@@ -2,10 +2,8 @@
 `metakg serve`.
 
 Each worker process creates the app itself (the settings reach it as ``METAKG_*``
-variables), opens the store read-only, and serves requests on ``threads`` threads. With one
-thread per worker, queries run in the worker (isolation "worker"): a query past its deadline
-is answered 504 and that worker then ends, and Granian starts a fresh one. With more
-threads, queries run in separate query processes (isolation "process").
+variables), opens the store read-only, serves requests on ``threads`` threads, and runs
+queries in its own small pool of query processes (server/runner.py).
 """
 
 from __future__ import annotations
@@ -26,12 +24,8 @@ def create() -> Any:
     return create_app()
 
 
-def isolation_for(settings: Mapping[str, Any]) -> str:
-    return "worker" if settings["threads"] == 1 else "process"
-
-
 def serve(settings: Mapping[str, Any]) -> None:
-    values = {**settings, "query_isolation": isolation_for(settings)}
+    values = dict(settings)
     os.environ.update(to_environ(values))
     Granian(
         "server.wsgi:create",

@@ -8,12 +8,12 @@
 - CORS only on the query routes and only for GET/POST; the endpoint is read-only.
 - Bad input never gets a 5xx: a table of malformed requests, each with its 4xx problem+json.
 
-Servers (real `metakg serve` processes, see server/runner.py for the two ways a query is
-stopped): ``limited`` runs queries in query worker processes (4 threads per server worker)
-with small limits (deadline 2 s, row cap 100, body 10,000 bytes, URL 2,000 characters);
-``single`` runs them in the server process itself (1 thread per worker, the default) with the
-default size limits. Tests that may end server processes (runaway queries, queries that crash
-the engine) get a fresh server of each kind, so that a failure cannot spill into other tests.
+Servers (real `metakg serve` processes; queries always run in query processes, see
+server/runner.py): ``limited`` has one server worker with 4 threads and small limits
+(deadline 2 s, row cap 100, body 10,000 bytes, URL 2,000 characters); ``single`` has the
+default shape (one thread per server worker) and the default size limits. Tests that may end
+processes (runaway queries, queries that crash the engine) get a fresh server of each shape,
+so that a failure cannot spill into other tests.
 """
 
 from __future__ import annotations
@@ -90,9 +90,9 @@ def server(request: pytest.FixtureRequest) -> LiveServer:
     return request.getfixturevalue(request.param)
 
 
-#: (server workers, threads per worker) for each way of stopping a query: with one thread
-#: per worker the query runs in the worker itself (see server/wsgi.py).
-ISOLATION = {"process": ("1", "4"), "worker": ("2", "1")}
+#: (server workers, threads per worker): one worker with several threads, and the default
+#: shape of one thread per worker.
+ISOLATION = {"threads": ("1", "4"), "single-thread": ("2", "1")}
 
 
 @pytest.fixture(params=list(ISOLATION))

@@ -23,6 +23,14 @@ Public API::
 * :func:`rank_targets` ``(model, *, cancer, genes=(), organ=None, subtype=None, knockouts=(),
   overexpress=(), scope=None, index=None) -> TargetRanking``
 * :func:`explain_model` ``(model) -> dict``
+* :func:`sensitivity` ``(model, *, cancer, subtype=None, genes=(), knockouts=(),
+  overexpress=(), perturbation=0.5, index=None) -> SensitivityReport``: each numeric
+  parameter moved by -/+ ``perturbation`` of its value; rank correlation of the organ
+  ranking with the unperturbed one, top-organ changes (``queries/simulator/sensitivity.py``).
+* :func:`null_model` ``(model, *, cancer, subtype=None, genes=(), knockouts=(),
+  overexpress=(), permutations=100, seed=None, index=None) -> NullReport``: empirical
+  p-value per organ against degree-preserving shuffles of the gene-organ links
+  (``queries/simulator/null.py``).
 * :func:`load_parameters` ``(path=None) -> Parameters``; ``Parameters.numeric()`` lists every
   numeric parameter and ``Parameters.with_values({...})`` returns a changed copy (for a
   sensitivity analysis: ``build_model(graph, params.with_values({name: value * 1.5}))``).
@@ -53,6 +61,7 @@ from queries.simulator.model import (
     explain_model,
     load_parameters,
 )
+from queries.simulator.null import NullReport, OrganNull, null_model
 from queries.simulator.paths import (
     MAX_CELLS,
     MODES,
@@ -74,6 +83,7 @@ from queries.simulator.paths import (
     render_text,
     simulate,
 )
+from queries.simulator.sensitivity import ParameterSensitivity, SensitivityReport, sensitivity
 
 __all__ = [
     "MAX_CELLS",
@@ -91,14 +101,18 @@ __all__ = [
     "Hop",
     "Latency",
     "Model",
+    "NullReport",
+    "OrganNull",
     "OrganCells",
     "OrganRisk",
     "Parameter",
+    "ParameterSensitivity",
     "ParameterError",
     "Parameters",
     "CascadePath",
     "Reference",
     "SimulationInputError",
+    "SensitivityReport",
     "SimulationResult",
     "Step",
     "StepLoss",
@@ -109,9 +123,11 @@ __all__ = [
     "evaluate",
     "explain_model",
     "load_parameters",
+    "null_model",
     "profile_shift",
     "rank_targets",
     "render_text",
     "run_cells",
+    "sensitivity",
     "simulate",
 ]
