@@ -49,12 +49,10 @@ from graph.names import NameIndex
 from queries.simulator.model import Entity, GeneEdge, Model
 from queries.simulator.paths import (
     GeneReport,
-    SimulationInputError,
     baseline,
     evaluate,
     profile_shift,
-    resolve_cancer,
-    resolve_profile,
+    resolve_tumour,
     to_jsonable,
 )
 
@@ -252,21 +250,16 @@ def null_model(
     problems: list[str] = []
     index = index or model.index
     _check(permutations, seed, problems)
-    cancer_id = resolve_cancer(model, cancer, subtype, index, problems)
-    if cancer_id is None or problems:
-        raise SimulationInputError(problems)
-    ctx = model.context(cancer_id)
-    profile = resolve_profile(
+    ctx, profile = resolve_tumour(
         model,
-        ctx,
+        cancer=cancer,
+        subtype=subtype,
         genes=genes,
         knockouts=knockouts,
         overexpress=overexpress,
         index=index,
         problems=problems,
     )
-    if problems:
-        raise SimulationInputError(problems)
     observed = evaluate(model, ctx, profile_shift(ctx, profile.levels))
     base = baseline(model, ctx)
 
@@ -292,7 +285,7 @@ def null_model(
         )
         # a partial model: only the profile's genes, whose effects alone enter the risks
         shuffled = permuted_model(model, links, permuted, genes=profile_genes)
-        shuffled_ctx = shuffled.context(cancer_id)
+        shuffled_ctx = shuffled.context(ctx.cancer.id)
         result = evaluate(shuffled, shuffled_ctx, profile_shift(shuffled_ctx, profile.levels))
         null[i] = result.risk
         null_distant[i] = result.distant

@@ -638,6 +638,38 @@ def _check_options(
         )
 
 
+def resolve_tumour(
+    model: Model,
+    *,
+    cancer: str,
+    subtype: str | None,
+    genes: Iterable[str] | Mapping[str, float] | str | None,
+    knockouts: Iterable[str] | str | None,
+    overexpress: Iterable[str] | str | None,
+    index: NameIndex,
+    problems: list[str],
+) -> tuple[CancerContext, Profile]:
+    """The cancer context and the gene profile of one request; raises
+    :class:`SimulationInputError` with every problem found so far (``problems`` may already
+    hold the caller's own) when anything is wrong."""
+    cancer_id = resolve_cancer(model, cancer, subtype, index, problems)
+    if cancer_id is None:
+        raise SimulationInputError(problems)
+    ctx = model.context(cancer_id)
+    profile = resolve_profile(
+        model,
+        ctx,
+        genes=genes,
+        knockouts=knockouts,
+        overexpress=overexpress,
+        index=index,
+        problems=problems,
+    )
+    if problems:
+        raise SimulationInputError(problems)
+    return ctx, profile
+
+
 # --- simulate ------------------------------------------------------------------------------
 
 
@@ -665,21 +697,16 @@ def simulate(
     problems: list[str] = []
     index = index or model.index
     _check_options(mode, cells, seed, top_paths, problems)
-    cancer_id = resolve_cancer(model, cancer, subtype, index, problems)
-    if cancer_id is None:
-        raise SimulationInputError(problems)
-    ctx = model.context(cancer_id)
-    profile = resolve_profile(
+    ctx, profile = resolve_tumour(
         model,
-        ctx,
+        cancer=cancer,
+        subtype=subtype,
         genes=genes,
         knockouts=knockouts,
         overexpress=overexpress,
         index=index,
         problems=problems,
     )
-    if problems:
-        raise SimulationInputError(problems)
     base = baseline(model, ctx)
     now = evaluate(model, ctx, profile_shift(ctx, profile.levels))
     organs = _organ_results(model, ctx, profile, now, base, top_paths)
@@ -992,26 +1019,21 @@ def rank_targets(
     """
     problems: list[str] = []
     index = index or model.index
-    cancer_id = resolve_cancer(model, cancer, subtype, index, problems)
     organ_id = None
     if organ is not None and str(organ).strip():
         organ_id = _resolve_entity(str(organ), "organ", Category.ORGAN, index, problems)
     if scope not in (None, "profile", "graph"):
         problems.append(f"scope: expected 'profile' or 'graph', got '{_shown(str(scope))}'")
-    if cancer_id is None or problems:
-        raise SimulationInputError(problems)
-    ctx = model.context(cancer_id)
-    profile = resolve_profile(
+    ctx, profile = resolve_tumour(
         model,
-        ctx,
+        cancer=cancer,
+        subtype=subtype,
         genes=genes,
         knockouts=knockouts,
         overexpress=overexpress,
         index=index,
         problems=problems,
     )
-    if problems:
-        raise SimulationInputError(problems)
     in_profile = {g for g, st in profile.states.items() if st != "knockout"}
     scope = scope or ("profile" if in_profile else "graph")
     if scope == "profile":

@@ -48,11 +48,10 @@ from queries.simulator.model import (
 )
 from queries.simulator.paths import (
     GeneReport,
-    SimulationInputError,
     evaluate,
     profile_shift,
-    resolve_cancer,
     resolve_profile,
+    resolve_tumour,
     to_jsonable,
 )
 
@@ -376,14 +375,10 @@ def sensitivity(
     problems: list[str] = []
     index = index or model.index
     share = _check_perturbation(perturbation, problems)
-    cancer_id = resolve_cancer(model, cancer, subtype, index, problems)
-    if cancer_id is None or problems:
-        raise SimulationInputError(problems)
-    ctx = model.context(cancer_id)
     inputs = {"genes": genes, "knockouts": knockouts, "overexpress": overexpress}
-    profile = resolve_profile(model, ctx, **inputs, index=index, problems=problems)
-    if problems:
-        raise SimulationInputError(problems)
+    ctx, profile = resolve_tumour(
+        model, cancer=cancer, subtype=subtype, **inputs, index=index, problems=problems
+    )
 
     labels = [o.label for o in model.organs]
     entities = [o.entity for o in model.organs]
@@ -403,7 +398,7 @@ def sensitivity(
         outcome = []
         for factor in (1.0 - share, 1.0 + share):
             changed = variants.model_with({name: value * factor}, genes=profile_genes)
-            changed_ctx = changed.context(cancer_id)
+            changed_ctx = changed.context(ctx.cancer.id)
             levels = profile.levels
             if name.startswith("states."):  # the levels of the profile's genes change
                 levels = resolve_profile(
