@@ -20,8 +20,11 @@ from server.settings import to_environ
 
 
 def create() -> Any:
-    """The WSGI app of one worker process (Granian's factory target)."""
-    return create_app()
+    """The WSGI app of one worker process (Granian's factory target). Its query processes are
+    started now, so that the first queries do not wait for them."""
+    app = create_app()
+    app.extensions["metakg"].executor.start()
+    return app
 
 
 def serve(settings: Mapping[str, Any]) -> None:
