@@ -64,10 +64,24 @@ def _graph_iris(values: list[str], name: str) -> tuple[str, ...] | None:
     return tuple(values)
 
 
+def _origin(environ: Mapping[str, Any]) -> str:
+    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "localhost")
+    return f"{environ.get('wsgi.url_scheme', 'http')}://{host}"
+
+
 def url_length(request: Request) -> int:
     """The length of the URL as the client sent it, percent-escapes included (werkzeug's
     ``request.url`` is the decoded IRI, up to three times shorter)."""
-    return len(request.host_url) - 1 + len(request.full_path.rstrip("?"))
+    environ = request.environ
+    query = environ.get("QUERY_STRING", "")
+    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    return len(_origin(environ)) + len(path) + (len(query) + 1 if query else 0)
+
+
+def endpoint_iri(request: Request) -> str:
+    """The endpoint's own URL (the base IRI of queries), cheaply from the WSGI environ."""
+    environ = request.environ
+    return _origin(environ) + environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
 
 
 def refuse_cut_off_body(request: Request) -> None:
@@ -157,7 +171,7 @@ def respond(request: Request, state: Any) -> Response:
                 accept=tuple((m, q) for m, q in request.accept_mimetypes),
                 default_graph=_graph_iris(default_graphs, "default-graph-uri"),
                 named_graphs=_graph_iris(named_graphs, "named-graph-uri"),
-                base_iri=request.base_url,
+                base_iri=endpoint_iri(request),
             )
         )
     except MetakgError as error:
