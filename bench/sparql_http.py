@@ -1,7 +1,7 @@
 """Benchmark: the /sparql endpoint against `oxigraph serve-read-only`, and named queries
 in process against rdflib, on the same data, in one run.
 
-1. Builds the curated store (or uses --store), starts `metakg serve` (Granian, 4 workers) and
+1. Builds the curated store (or uses --store), starts `metakg serve` (Granian, default shape) and
    `oxigraph serve-read-only` (PyPI package `oxigraph`) on 127.0.0.1 over the same RocksDB
    store (both read-only), and drives both with the same client: N threads, each with its
    own keep-alive connection, sending one query shape for a fixed time. Prints throughput
@@ -142,8 +142,12 @@ def start_metakg(store: Path, port: int) -> subprocess.Popen:
         "METAKG_STORE": str(store),
         "METAKG_PORT": str(port),
         "METAKG_RATE_LIMIT": "off",
-        "METAKG_WORKERS": "4",
-        "METAKG_THREADS": "1",
+        # The defaults of `metakg serve` unless BENCH_WORKERS / BENCH_THREADS say otherwise.
+        **{
+            f"METAKG_{name}": os.environ[f"BENCH_{name}"]
+            for name in ("WORKERS", "THREADS")
+            if f"BENCH_{name}" in os.environ
+        },
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve"],

@@ -65,13 +65,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("host", lambda: "127.0.0.1", str, "Address `metakg serve` listens on."),
     Setting("port", lambda: 8000, _positive_int, "Port `metakg serve` listens on."),
-    Setting("workers", lambda: 4, _positive_int, "Server worker processes."),
     Setting(
-        "threads",
-        lambda: 1,
+        "workers",
+        lambda: os.cpu_count() or 2,
         _positive_int,
-        "Threads per server worker.",
+        "Server worker processes (default: one per CPU core).",
     ),
+    Setting("threads", lambda: 2, _positive_int, "Threads per server worker."),
     Setting(
         "query_timeout",
         lambda: 10.0,

@@ -40,7 +40,13 @@ def test_rate_limit_on_the_api_and_on_sparql(store_path: Path) -> None:
 
 def test_a_full_query_pool_answers_503_with_retry_after(store_path: Path) -> None:
     app = create_app(
-        {"store": store_path, "rate_limit": "off", "query_processes": 1, "query_timeout": 4.0}
+        {
+            "store": store_path,
+            "rate_limit": "off",
+            "query_processes": 1,
+            "threads": 1,
+            "query_timeout": 4.0,
+        }
     )
     state = app.extensions["metakg"]
     state.executor.wait = 0.3  # how long a request waits for a free query process
