@@ -9,11 +9,13 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import networkx as nx
 import pytest
 from click.testing import CliRunner
 
 from graph.store import KnowledgeStore, write_store
 from ingest.pipeline import KnowledgeBase, assemble, plan_sources
+from queries.simulator import Model, build_model
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 GENE_INFO = SHARED / "data" / "Homo_sapiens.gene_info.gz"
@@ -43,6 +45,18 @@ def store_path(kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory) -> P
 @pytest.fixture(scope="session")
 def store(store_path: Path) -> KnowledgeStore:
     return KnowledgeStore(store_path)
+
+
+@pytest.fixture(scope="session")
+def graph(store: KnowledgeStore) -> nx.MultiDiGraph:
+    """The networkx projection of the curated store."""
+    return store.graph
+
+
+@pytest.fixture(scope="session")
+def model(graph: nx.MultiDiGraph) -> Model:
+    """The simulator's model of the curated graph."""
+    return build_model(graph)
 
 
 @pytest.fixture

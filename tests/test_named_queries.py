@@ -45,11 +45,6 @@ INJECTIONS = [
 
 
 @pytest.fixture(scope="module")
-def graph(store: KnowledgeStore) -> nx.MultiDiGraph:
-    return store.graph
-
-
-@pytest.fixture(scope="module")
 def index(graph: nx.MultiDiGraph) -> NameIndex:
     return name_index(graph)
 

@@ -33,16 +33,6 @@ BONE_GENES = ["PTHLH", "IL11", "CCN2", "CSF2"]
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "simulator.md"
 
 
-@pytest.fixture(scope="module")
-def graph(store: KnowledgeStore) -> nx.MultiDiGraph:
-    return store.graph
-
-
-@pytest.fixture(scope="module")
-def model(graph: nx.MultiDiGraph) -> Model:
-    return build_model(graph)
-
-
 def first(result: SimulationResult) -> str:
     return result.organs[0].organ.label
 

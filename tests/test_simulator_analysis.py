@@ -28,7 +28,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.store import KnowledgeStore
 from queries.simulator import (
     Model,
     ParameterError,
@@ -55,16 +54,6 @@ from queries.simulator.sensitivity import (
 LUNG_GENES = ["EREG", "COX2", "MMP1", "ANGPTL4"]
 BONE_GENES = ["PTHLH", "IL11", "CCN2", "CSF2"]
 BREAST = "DOID:1612"
-
-
-@pytest.fixture(scope="module")
-def graph(store: KnowledgeStore) -> nx.MultiDiGraph:
-    return store.graph
-
-
-@pytest.fixture(scope="module")
-def model(graph: nx.MultiDiGraph) -> Model:
-    return build_model(graph)
 
 
 @pytest.fixture(scope="module")

@@ -4,30 +4,18 @@ nothing, knocking out a promoter never raises a risk, and results are determinis
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.store import KnowledgeStore
-from queries.simulator import Model, build_model, evaluate, profile_shift, simulate
+from queries.simulator import Model, evaluate, profile_shift, simulate
 
 SETTINGS = settings(
     max_examples=50,
     deadline=None,
     database=None,
 )
-
-
-@pytest.fixture(scope="module")
-def graph(store: KnowledgeStore) -> nx.MultiDiGraph:
-    return store.graph
-
-
-@pytest.fixture(scope="module")
-def model(graph: nx.MultiDiGraph) -> Model:
-    return build_model(graph)
 
 
 @pytest.fixture(scope="module")
