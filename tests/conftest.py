@@ -59,6 +59,21 @@ def model(graph: nx.MultiDiGraph) -> Model:
     return build_model(graph)
 
 
+@pytest.fixture(scope="module")
+def app(store_path: Path):  # type: ignore[no-untyped-def]
+    """The HTTP app on the curated store (rate limit off), for Flask's test client."""
+    from server.app import create_app
+
+    app = create_app({"store": store_path, "rate_limit": "off"})
+    yield app
+    app.extensions["metakg"].close()
+
+
+@pytest.fixture(scope="module")
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
 @pytest.fixture
 def runner(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
     """A CLI runner whose default store lives under tmp_path (never the user's own)."""

@@ -28,18 +28,6 @@ RANK = {"high": 3, "medium": 2, "low": 1}
 
 
 @pytest.fixture(scope="module")
-def app(store_path: Path):  # type: ignore[no-untyped-def]
-    app = create_app({"store": store_path, "rate_limit": "off"})
-    yield app
-    app.extensions["metakg"].close()
-
-
-@pytest.fixture(scope="module")
-def client(app):  # type: ignore[no-untyped-def]
-    return app.test_client()
-
-
-@pytest.fixture(scope="module")
 def graph(app):  # type: ignore[no-untyped-def]
     return app.extensions["metakg"].graph
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
-from graph.store import KnowledgeStore
 from queries.explore import (
     contains,
     evidence_paths,
@@ -17,11 +16,6 @@ from queries.explore import (
 )
 
 EREG, LUNG, BONE = "NCBIGene:2069", "UBERON:0002048", "UBERON:0002481"
-
-
-@pytest.fixture(scope="module")
-def graph(store: KnowledgeStore) -> nx.MultiDiGraph:
-    return store.graph
 
 
 @pytest.mark.parametrize(

@@ -18,10 +18,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from graph.store import KnowledgeStore
-from queries.simulator import MAX_CELLS, build_model, rank_targets, simulate
+from queries.simulator import MAX_CELLS, rank_targets, simulate
 from server.api_simulate import MAX_NULL
-from server.app import create_app
 from server.cli import main
 from server.figures import render, write_figure
 
@@ -31,23 +29,6 @@ TIMING = ("elapsed", "elapsed_ms", "seconds", "timing")
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def app(store_path: Path):  # type: ignore[no-untyped-def]
-    app = create_app({"store": store_path, "rate_limit": "off"})
-    yield app
-    app.extensions["metakg"].close()
-
-
-@pytest.fixture(scope="module")
-def client(app):  # type: ignore[no-untyped-def]
-    return app.test_client()
-
-
-@pytest.fixture(scope="module")
-def model(store: KnowledgeStore):  # type: ignore[no-untyped-def]
-    return build_model(store.graph)
 
 
 def cli(runner: CliRunner, store_path: Path, *args: str, code: int = 0) -> Any:
