@@ -13,6 +13,7 @@ give the same JSON for the same input; only the checking of JSON types is the sc
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Mapping
@@ -501,24 +502,15 @@ def _invalid(error: SimulationInputError) -> Response:
     return problem(error.status, error.title, detail, problems=list(error.problems))
 
 
-def request_from(data: Mapping[str, Any]) -> SimulationRequest:
-    """The loaded JSON body as a :class:`SimulationRequest`."""
-    return SimulationRequest(
-        cancer=data["cancer"],
-        subtype=data["subtype"],
-        genes=data["genes"],
-        knockouts=tuple(data["knockouts"]),
-        overexpress=tuple(data["overexpress"]),
-        mode=data["mode"],
-        cells=data["cells"],
-        seed=data["seed"],
-        top_paths=data["top_paths"],
-        rank_targets=data["rank_targets"],
-        organ=data["organ"],
-        sensitivity=data["sensitivity"],
-        perturbation=data["perturbation"],
-        null=data["null"],
-    )
+def request_from(data: Mapping[str, Any], **given: Any) -> SimulationRequest:
+    """A :class:`SimulationRequest` from loaded fields (the JSON body, or the command line's
+    options); ``given`` overrides fields that the caller has already converted."""
+    names = [f.name for f in dataclasses.fields(SimulationRequest)]
+    values = {name: data[name] for name in names if name in data}
+    values.update(given)
+    values["knockouts"] = tuple(values.get("knockouts", ()))
+    values["overexpress"] = tuple(values.get("overexpress", ()))
+    return SimulationRequest(**values)
 
 
 @bp.post("/simulate")

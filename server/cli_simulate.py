@@ -35,7 +35,7 @@ from server.api_simulate import (
     DEFAULT_TOP_PATHS,
     MAX_GENES,
     Answer,
-    SimulationRequest,
+    request_from,
 )
 
 TARGETS_SHOWN = 25
@@ -333,21 +333,11 @@ def simulate(ctx: click.Context, **options: Any) -> None:
         )
     except GenesFileError as exc:
         _fail(f"bad genes file:\n{exc}")
-    req = SimulationRequest(
-        cancer=options["cancer"],
-        subtype=options["subtype"],
+    req = request_from(
+        options,
         genes=genes,
         knockouts=_names(options["knockouts"]),
         overexpress=_names(options["overexpress"]),
-        mode=options["mode"],
-        cells=options["cells"],
-        seed=options["seed"],
-        top_paths=options["top_paths"],
-        rank_targets=options["rank_targets"],
-        organ=options["organ"],
-        sensitivity=options["sensitivity"],
-        perturbation=options["perturbation"],
-        null=options["null"],
     )
     try:
         result = answer(model, req, max_null=MAX_PERMUTATIONS)
