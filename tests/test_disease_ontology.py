@@ -18,9 +18,7 @@ from ingest.disease_ontology import (
     subclass_edges,
 )
 from ingest.problems import Level, Problem, Problems
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-HUMAN_DO = SHARED / "HumanDO.tsv"
+from tests.conftest import HUMAN_DO
 
 HEADER = "id\tlabel\tsubClassOf"
 
@@ -161,10 +159,7 @@ def test_sniffer(tmp_path: Path) -> None:
 
 
 def test_registered_as_dictionary() -> None:
-    try:
-        spec = registry.get("disease_ontology")
-    except ModuleNotFoundError as exc:
-        pytest.skip(f"the registry cannot load every built-in ingestor yet: {exc}")
+    spec = registry.get("disease_ontology")
     assert spec.role == "dictionary"
     assert spec.func is ingest_disease_ontology
     assert spec.sniff is sniff_disease_ontology

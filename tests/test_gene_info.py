@@ -20,9 +20,7 @@ from ingest.gene_info import (
     split_synonyms,
 )
 from ingest.problems import Level, Problem, Problems
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-GENE_INFO = SHARED / "Homo_sapiens.gene_info.gz"
+from tests.conftest import GENE_INFO
 
 OLD_HEADER = (
     "#Format: tax_id GeneID Symbol LocusTag Synonyms dbXrefs chromosome map_location "
@@ -165,10 +163,7 @@ def test_sniffer(tmp_path: Path) -> None:
 
 
 def test_registered_as_dictionary() -> None:
-    try:
-        spec = registry.get("ncbi_gene_info")
-    except ModuleNotFoundError as exc:
-        pytest.skip(f"the registry cannot load every built-in ingestor yet: {exc}")
+    spec = registry.get("ncbi_gene_info")
     assert spec.role == "dictionary"
     assert spec.func is ingest_gene_info
     assert spec.sniff is sniff_gene_info
