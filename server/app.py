@@ -138,9 +138,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
 
     @app.before_request
     def _limit_url() -> None:
-        if url_length(request) > settings["max_url"]:
+        if url_length(request.environ) > settings["max_url"]:
             raise URITooLong(
-                f"the request URL has {url_length(request)} characters, more than the "
+                f"the request URL has {url_length(request.environ)} characters, more than the "
                 f"{settings['max_url']} accepted; send long SPARQL queries by POST "
                 "(form-encoded or application/sparql-query)"
             )

@@ -5,13 +5,19 @@ It runs in a separate process so that a query past its deadline can be stopped f
 are fully serialised here, after counting rows against the cap, so a response is either
 complete or an explicit error, never a cut-off body.
 
-Messages (parent -> worker): ``("sparql", SparqlRequest)``, ``("named", BoundQuery)``.
-Replies: ``("ok", payload)`` or ``("error", kind, message)`` where kind is one of
-``syntax``, ``not-acceptable``, ``row-cap``, ``failed``.
+Messages (parent -> worker): ``("sparql", SparqlRequest)``, ``("named", BoundQuery)``,
+``("ping",)``. Replies: ``("ok", payload)`` or ``("error", kind, message)`` where kind is one
+of ``syntax``, ``not-acceptable``, ``row-cap``, ``failed``. Each travels over a Unix socket
+pair as a 4-byte length and a pickle (:func:`send` and :func:`receive`): one write and
+usually one read per message, with the deadline kept by the socket's own timeout.
 """
 
 from __future__ import annotations
 
+import pickle
+import socket
+import struct
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +52,40 @@ class NotAcceptableFormat(Exception):
     pass
 
 
+_LENGTH = struct.Struct("!I")
+
+
+def send(sock: socket.socket, message: Any) -> None:
+    """Write one framed message."""
+    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    sock.sendall(_LENGTH.pack(len(payload)) + payload)
+
+
+def receive(sock: socket.socket, deadline: float | None = None) -> Any:
+    """Read one framed message; ``deadline`` is a ``time.monotonic()`` instant after which
+    :class:`TimeoutError` is raised. EOFError when the other end has gone."""
+    header = _read(sock, _LENGTH.size, deadline)
+    (size,) = _LENGTH.unpack(header)
+    return pickle.loads(_read(sock, size, deadline))
+
+
+def _read(sock: socket.socket, size: int, deadline: float | None) -> bytes | bytearray:
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    done = 0
+    while done < size:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("no answer before the deadline")
+            sock.settimeout(left)
+        got = sock.recv_into(view[done:])
+        if got == 0:
+            raise EOFError("the other end closed the connection")
+        done += got
+    return buffer
+
+
 def _graphs(iris: tuple[str, ...] | None) -> list[ox.NamedNode] | None:
     return None if iris is None else [ox.NamedNode(i) for i in iris]
 
@@ -60,7 +100,39 @@ def _format(kind: str, accept: tuple[tuple[str, float], ...]):  # type: ignore[n
     return fmt
 
 
+class _LineCounter:
+    """A binary sink for pyoxigraph's serialisers that keeps the bytes and stops (by raising
+    :class:`RowCapExceeded` from ``write``) once more than ``limit`` lines have arrived, so a
+    huge result is never held whole."""
+
+    def __init__(self, limit: int, message: str) -> None:
+        self.limit = limit
+        self.message = message
+        self.lines = 0
+        self.parts: list[bytes] = []
+
+    def write(self, chunk: bytes) -> int:
+        self.lines += chunk.count(b"\n")
+        if self.lines > self.limit:
+            raise RowCapExceeded(self.message)
+        self.parts.append(bytes(chunk))
+        return len(chunk)
+
+    def flush(self) -> None:
+        pass
+
+    def value(self) -> bytes:
+        return b"".join(self.parts)
+
+
 def answer_sparql(store: ox.Store, request: SparqlRequest, row_cap: int) -> SparqlAnswer:
+    """Run the query and serialise its whole answer in the negotiated format.
+
+    Rows are counted on the way out: solutions are first written as TSV (one line per row,
+    terms in N-Triples syntax, so nothing is lost) and triples as N-Triples (one per line),
+    by the library's own serialisers into a sink that stops past the row cap; the counted
+    text is then re-serialised in the format asked for, unless it already is that format.
+    """
     result = store.query(
         request.text,
         base_iri=request.base_iri,
@@ -72,25 +144,23 @@ def answer_sparql(store: ox.Store, request: SparqlRequest, row_cap: int) -> Spar
         return SparqlAnswer(result.serialize(format=fmt), fmt.media_type, 1)
     if isinstance(result, ox.QuerySolutions):
         fmt = _format("solutions", request.accept)
-        variables = result.variables
-        lines = ["\t".join(str(v) for v in variables)]
-        for count, solution in enumerate(result, start=1):
-            if count > row_cap:
-                raise RowCapExceeded(_cap_message(row_cap, "rows"))
-            lines.append(
-                "\t".join("" if solution[v] is None else str(solution[v]) for v in variables)
-            )
-        # TSV carries every term exactly (N-Triples syntax); the library re-serialises it.
-        tsv = ("\n".join(lines) + "\n").encode("utf-8")
+        # The header line plus at most row_cap rows.
+        sink = _LineCounter(row_cap + 1, _cap_message(row_cap, "rows"))
+        result.serialize(sink, format=ox.QueryResultsFormat.TSV)
+        tsv = sink.value()
+        rows = max(sink.lines - 1, 0)
+        if fmt == ox.QueryResultsFormat.TSV:
+            return SparqlAnswer(tsv, fmt.media_type, rows)
         parsed = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV)
-        return SparqlAnswer(parsed.serialize(format=fmt), fmt.media_type, len(lines) - 1)
+        return SparqlAnswer(parsed.serialize(format=fmt), fmt.media_type, rows)
     fmt = _format("graph", request.accept)
-    triples = []
-    for count, triple in enumerate(result, start=1):
-        if count > row_cap:
-            raise RowCapExceeded(_cap_message(row_cap, "triples"))
-        triples.append(triple)
-    return SparqlAnswer(ox.serialize(triples, format=fmt), fmt.media_type, len(triples))
+    sink = _LineCounter(row_cap, _cap_message(row_cap, "triples"))
+    ox.serialize(result, sink, format=ox.RdfFormat.N_TRIPLES)
+    ntriples = sink.value()
+    if fmt == ox.RdfFormat.N_TRIPLES:
+        return SparqlAnswer(ntriples, fmt.media_type, sink.lines)
+    triples = ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)
+    return SparqlAnswer(ox.serialize(triples, format=fmt), fmt.media_type, sink.lines)
 
 
 def _cap_message(cap: int, what: str) -> str:
@@ -127,12 +197,12 @@ def handle(store: ox.Store, message: tuple[Any, ...], row_cap: int) -> tuple[Any
         return ("error", "failed", f"the store could not be read: {exc}")
 
 
-def main(conn: Any, store_path: str, row_cap: int) -> None:
-    """Process entry point: serve messages from ``conn`` until the parent goes away."""
+def main(sock: socket.socket, store_path: str, row_cap: int) -> None:
+    """Process entry point: serve messages from ``sock`` until the parent goes away."""
     store = ox.Store.read_only(store_path)
     while True:
         try:
-            message = conn.recv()
+            message = receive(sock)
         except (EOFError, OSError):
             return
-        conn.send(handle(store, message, row_cap))
+        send(sock, handle(store, message, row_cap))

@@ -1,7 +1,5 @@
 """A small pool of query worker processes with a hard deadline per query.
 
-A
-
 pyoxigraph has no way to cancel a running query, so every user query runs in a worker
 process (server/query_worker.py). If the answer is not back by the deadline the worker is
 killed, a fresh one takes its place, and the caller gets :class:`QueryTimeout` at once. When
@@ -16,7 +14,9 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+import socket
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,8 +69,13 @@ STARTUP = 60.0
 @dataclass
 class _Worker:
     process: Any
-    conn: Any
+    sock: socket.socket
     ready: bool = False
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.join(timeout=5)
+        self.sock.close()
 
 
 class QueryRunner:
@@ -95,7 +100,7 @@ class QueryRunner:
         self._started = False
 
     def _spawn(self) -> _Worker:
-        parent, child = self._context.Pipe()
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         process = self._context.Process(
             target=query_worker.main,
             args=(child, self.store_path, self.row_cap),
@@ -118,16 +123,12 @@ class QueryRunner:
     def close(self) -> None:
         with self._lock:
             for worker in self._all:
-                worker.process.kill()
-                worker.process.join(timeout=5)
-                worker.conn.close()
+                worker.stop()
             self._all.clear()
             self._started = False
 
     def _retire(self, worker: _Worker) -> _Worker:
-        worker.process.kill()
-        worker.process.join(timeout=5)
-        worker.conn.close()
+        worker.stop()
         with self._lock:
             if worker in self._all:
                 self._all.remove(worker)
@@ -137,11 +138,10 @@ class QueryRunner:
     def _ready(worker: _Worker) -> bool:
         """Wait until a new worker answers a ping (it has started and opened the store)."""
         try:
-            worker.conn.send(("ping",))
-            if worker.conn.poll(STARTUP):
-                worker.conn.recv()
-                worker.ready = True
-        except (EOFError, OSError):
+            query_worker.send(worker.sock, ("ping",))
+            query_worker.receive(worker.sock, time.monotonic() + STARTUP)
+            worker.ready = True
+        except (EOFError, OSError):  # TimeoutError is an OSError
             pass
         return worker.ready
 
@@ -159,12 +159,13 @@ class QueryRunner:
             if not worker.ready and not self._ready(worker):
                 worker = self._retire(worker)
                 raise Overloaded("a query worker could not start; retry in a moment")
-            worker.conn.send(message)
-            if not worker.conn.poll(deadline):
+            query_worker.send(worker.sock, message)
+            try:
+                reply = query_worker.receive(worker.sock, time.monotonic() + deadline)
+            except TimeoutError:
                 worker = self._retire(worker)
-                raise _timeout(deadline)
-            reply = worker.conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
+                raise _timeout(deadline) from None
+        except (EOFError, OSError):
             worker.process.join(timeout=1)
             ended_by = -(worker.process.exitcode or 0)  # the signal that ended it, if any
             worker = self._retire(worker)

@@ -12,7 +12,9 @@ limit, problem+json errors). Everything else goes to Flask.
 
 from __future__ import annotations
 
+import functools
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -20,7 +22,9 @@ import pyoxigraph as ox
 from limits import parse_many
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
+from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.http import parse_accept_header
 from werkzeug.wrappers import Request, Response
 
 from graph.errors import MetakgError
@@ -35,7 +39,7 @@ from server.errors import (
     from_error,
     problem,
 )
-from server.query_worker import SparqlRequest
+from server.query_worker import SparqlAnswer, SparqlRequest
 
 PATH = "/sparql"
 FORM = "application/x-www-form-urlencoded"
@@ -69,19 +73,31 @@ def _origin(environ: Mapping[str, Any]) -> str:
     return f"{environ.get('wsgi.url_scheme', 'http')}://{host}"
 
 
-def url_length(request: Request) -> int:
+def url_length(environ: Mapping[str, Any]) -> int:
     """The length of the URL as the client sent it, percent-escapes included (werkzeug's
     ``request.url`` is the decoded IRI, up to three times shorter)."""
-    environ = request.environ
     query = environ.get("QUERY_STRING", "")
     path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
     return len(_origin(environ)) + len(path) + (len(query) + 1 if query else 0)
 
 
-def endpoint_iri(request: Request) -> str:
+def endpoint_iri(environ: Mapping[str, Any]) -> str:
     """The endpoint's own URL (the base IRI of queries), cheaply from the WSGI environ."""
-    environ = request.environ
     return _origin(environ) + environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+
+
+@functools.lru_cache(maxsize=256)
+def accepted(header: str) -> tuple[tuple[str, float], ...]:
+    """An Accept header as (media type, quality) pairs, best first (werkzeug's parser; few
+    clients send more than a handful of distinct headers, so parses are kept)."""
+    return tuple((media, quality) for media, quality in parse_accept_header(header, MIMEAccept))
+
+
+def query_args(environ: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The URL's parameters, decoded as werkzeug decodes them (UTF-8, bad bytes replaced)."""
+    raw = environ.get("QUERY_STRING", "")
+    text = raw.encode("latin-1").decode("utf-8", "replace")
+    return urllib.parse.parse_qs(text, keep_blank_values=True)
 
 
 def refuse_cut_off_body(request: Request) -> None:
@@ -150,38 +166,55 @@ def _query_from_request(request: Request) -> tuple[list[str], list[str], list[st
     )
 
 
+def run_query(
+    state: Any,
+    environ: Mapping[str, Any],
+    texts: list[str],
+    default_graphs: list[str],
+    named_graphs: list[str],
+) -> SparqlAnswer:
+    """Check one protocol query and run it in a query worker; raises MetakgError."""
+    if len(texts) != 1:
+        raise BadRequest(f"send exactly one 'query' parameter; got {len(texts)}")
+    text = texts[0]
+    if not text.strip():
+        raise BadRequest("the 'query' parameter is empty")
+    reasons = refusals(text, local_graphs=state.named_graphs)
+    if reasons:
+        raise QueryRefused("; ".join(reasons))
+    return state.executor.sparql(
+        SparqlRequest(
+            text=text,
+            accept=accepted(environ.get("HTTP_ACCEPT", "")),
+            default_graph=_graph_iris(default_graphs, "default-graph-uri"),
+            named_graphs=_graph_iris(named_graphs, "named-graph-uri"),
+            base_iri=endpoint_iri(environ),
+        )
+    )
+
+
+def answer_headers(answer: SparqlAnswer, extra: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [
+        ("Content-Type", answer.media_type),
+        ("Content-Length", str(len(answer.body))),
+        ("X-Result-Rows", str(answer.rows)),
+        ("Vary", "Accept"),
+        *extra,
+    ]
+
+
 def respond(request: Request, state: Any) -> Response:
     """Answer one protocol request; never raises (errors become problem+json)."""
     try:
         found = _query_from_request(request)
         if found is None:
             return service_description(request)
-        texts, default_graphs, named_graphs = found
-        if len(texts) != 1:
-            raise BadRequest(f"send exactly one 'query' parameter; got {len(texts)}")
-        text = texts[0]
-        if not text.strip():
-            raise BadRequest("the 'query' parameter is empty")
-        reasons = refusals(text, local_graphs=state.named_graphs)
-        if reasons:
-            raise QueryRefused("; ".join(reasons))
-        answer = state.executor.sparql(
-            SparqlRequest(
-                text=text,
-                accept=tuple((m, q) for m, q in request.accept_mimetypes),
-                default_graph=_graph_iris(default_graphs, "default-graph-uri"),
-                named_graphs=_graph_iris(named_graphs, "named-graph-uri"),
-                base_iri=endpoint_iri(request),
-            )
-        )
+        answer = run_query(state, request.environ, *found)
     except MetakgError as error:
         return from_error(error)
     except HTTPException as error:  # e.g. 413 while reading a body over the limit
         return problem(error.code or 400, error.name, error.description or "")
-    response = Response(answer.body, status=200, content_type=answer.media_type)
-    response.headers["X-Result-Rows"] = str(answer.rows)
-    response.vary.add("Accept")
-    return response
+    return Response(answer.body, status=200, headers=answer_headers(answer, []))
 
 
 SERVICE_DESCRIPTION = """@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
@@ -221,40 +254,70 @@ class SparqlEndpoint:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("PATH_INFO") not in (PATH, PATH + "/"):
             return self.app(environ, start_response)
-        request = Request(environ)
-        request.max_content_length = self.max_body
-        response = self._handle(request)
-        if self.cors:
-            response.headers["Access-Control-Allow-Origin"] = "*"
-            response.headers["Access-Control-Expose-Headers"] = "X-Result-Rows, Retry-After"
-        return response(environ, start_response)
+        cors = (
+            [
+                ("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Expose-Headers", "X-Result-Rows, Retry-After"),
+            ]
+            if self.cors
+            else []
+        )
+        refusal = self._admit(environ)
+        if refusal is None and environ.get("REQUEST_METHOD") == "GET":
+            # The common case (SPARQL clients' GET with query=) without building request and
+            # response objects; anything unusual takes the general path below.
+            args = query_args(environ)
+            if "query" in args and "update" not in args:
+                try:
+                    answer = run_query(
+                        self.state,
+                        environ,
+                        args["query"],
+                        args.get("default-graph-uri", []),
+                        args.get("named-graph-uri", []),
+                    )
+                except MetakgError as error:
+                    refusal = from_error(error)
+                else:
+                    start_response("200 OK", answer_headers(answer, cors))
+                    return [answer.body]
+        if refusal is None:
+            request = Request(environ)
+            request.max_content_length = self.max_body
+            refusal = respond(request, self.state)
+        refusal.headers.extend(cors)
+        return refusal(environ, start_response)
 
-    def _handle(self, request: Request) -> Response:
-        if request.method == "OPTIONS":
+    def _admit(self, environ: Mapping[str, Any]) -> Response | None:
+        """The answer to a request that is not a query to run (preflight, wrong method, URL
+        too long, rate limit reached), or None."""
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method == "OPTIONS":
             return self._preflight()
-        if request.method not in ("GET", "HEAD", "POST"):
+        if method not in ("GET", "HEAD", "POST"):
             return problem(
                 405,
                 "Method Not Allowed",
-                f"{request.method} is not allowed on {PATH}; use GET or POST (read-only)",
+                f"{method} is not allowed on {PATH}; use GET or POST (read-only)",
                 headers={"Allow": ALLOWED_METHODS},
             )
-        if url_length(request) > self.max_url:
+        length = url_length(environ)
+        if length > self.max_url:
             return from_error(
                 URITooLong(
-                    f"the request URL has {url_length(request)} characters, more than the "
+                    f"the request URL has {length} characters, more than the "
                     f"{self.max_url} accepted; send long SPARQL queries by POST "
                     "(form-encoded or application/sparql-query)"
                 )
             )
-        client = request.remote_addr or "unknown"
+        client = environ.get("REMOTE_ADDR") or "unknown"
         for limit in self.limits:
             if not self.limiter.hit(limit, "sparql", client):
                 reset = self.limiter.get_window_stats(limit, "sparql", client).reset_time
                 error = TooManyRequests(f"more than {limit} from {client}; slow down")
                 error.retry_after = max(1, int(reset - time.time()))
                 return from_error(error)
-        return respond(request, self.state)
+        return None
 
     def _preflight(self) -> Response:
         response = Response(status=204)
