@@ -1,12 +1,13 @@
-"""Benchmark: the /sparql endpoint against `oxigraph serve-read-only`, and named queries
-in process against rdflib, on the same data, in one run.
+"""Benchmark: the /sparql endpoint against `oxigraph serve`, and named queries in process
+against rdflib, on the same data, in one run.
 
-1. Builds the curated store (or uses --store), starts `metakg serve` (Granian, default shape) and
-   `oxigraph serve-read-only` (PyPI package `oxigraph`) on 127.0.0.1 over the same RocksDB
-   store (both read-only), and drives both with the same client: N threads, each with its
-   own keep-alive connection, sending one query shape for a fixed time. Prints throughput
-   and p50/p95 latency per shape at 1 and 4 concurrent clients, and metakg/oxigraph ratios
-   (target: metakg >= 0.5x).
+1. Builds the curated store (or uses --store) and starts three servers on 127.0.0.1: `metakg
+   serve` (Granian, default settings), `oxigraph serve` (PyPI package `oxigraph`; in memory,
+   loaded with the store's quads) and `oxigraph serve-read-only` over the store's RocksDB
+   directory; checks they hold the same number of triples; then drives each with the same
+   client: N threads, each with its own keep-alive connection, sending one query shape for a
+   fixed time, in interleaved rounds. Prints throughput and p50/p95 latency per shape at 1
+   and 4 concurrent clients, and the metakg/oxigraph ratios (target: metakg >= 0.5x).
 2. Runs every named query (with its example parameters bound) in process three ways on the
    same triples: pyoxigraph SPARQL, the networkx traversal, and rdflib running the same
    SPARQL; prints the time per query and the ratios (target: >= 50x rdflib).
@@ -31,6 +32,7 @@ import threading
 import time
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 PREFIXES = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -81,8 +83,10 @@ def wait_up(port: int, path: str, process: subprocess.Popen, seconds: float = 60
     raise SystemExit(f"server on port {port} did not start")
 
 
-def drive(port: int, query: str, clients: int, seconds: float) -> dict[str, float]:
-    """``clients`` threads send ``query`` for ``seconds``; returns throughput and latencies."""
+def drive(port: int, query: str, clients: int, seconds: float) -> dict[str, Any]:
+    """``clients`` threads send ``query`` for ``seconds``; returns the latencies, the time
+    taken and the number of errors (see :func:`merge`). A negative port is an oxigraph
+    server."""
     path = "/query" if port < 0 else "/sparql"
     url = path + "?" + urllib.parse.urlencode({"query": PREFIXES + query})
     latencies: list[float] = []
@@ -112,13 +116,7 @@ def drive(port: int, query: str, clients: int, seconds: float) -> dict[str, floa
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - began
-    latencies.sort()
-    return {
-        "rps": len(latencies) / elapsed,
-        "p50": statistics.median(latencies) * 1000,
-        "p95": latencies[int(0.95 * (len(latencies) - 1))] * 1000,
-        "errors": errors[0],
-    }
+    return {"latencies": latencies, "elapsed": elapsed, "errors": errors[0]}
 
 
 def response_of(conn: http.client.HTTPConnection) -> int:
@@ -160,25 +158,44 @@ def start_metakg(store: Path, port: int) -> subprocess.Popen:
     return process
 
 
-def start_oxigraph(store: Path, port: int) -> subprocess.Popen:
+def oxigraph_exe() -> str:
     beside = Path(sys.executable).parent / "oxigraph"
     exe = str(beside) if beside.exists() else shutil.which("oxigraph")
     if exe is None:
         raise SystemExit("the oxigraph CLI is not installed (pip install oxigraph)")
+    return exe
+
+
+def start_oxigraph(store: Path, port: int, *, in_memory: bool) -> subprocess.Popen:
+    """``oxigraph serve-read-only`` over the store's RocksDB directory, or ``oxigraph serve``
+    in memory loaded with the store's quads.
+
+    Neither gets ``--timeout-s``: with it, oxigraph 0.5.13 starts a thread per query that
+    lives until the timeout, and at thousands of queries per second the machine runs out of
+    threads within seconds (seen here). So the baselines run without a deadline, while
+    metakg enforces its default 10 s one."""
+    if in_memory:
+        command = ["serve"]
+    else:
+        command = ["serve-read-only", "--location", str(store / "oxigraph")]
     process = subprocess.Popen(
-        [
-            exe,
-            "serve-read-only",
-            "--location",
-            str(store / "oxigraph"),
-            "--bind",
-            f"127.0.0.1:{port}",
-        ],
+        [oxigraph_exe(), *command, "--bind", f"127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     wait_up(port, "/query?query=ASK%7B%7D", process)
+    if in_memory:
+        import pyoxigraph as ox
+
+        source = ox.Store.read_only(str(store / "oxigraph"))
+        body = ox.serialize(source.quads_for_pattern(None, None, None), format=ox.RdfFormat.N_QUADS)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("POST", "/store", body=body, headers={"Content-Type": "application/n-quads"})
+        status = response_of(conn)
+        conn.close()
+        if status >= 300:
+            raise SystemExit(f"loading the in-memory oxigraph server failed ({status})")
     return process
 
 
@@ -191,47 +208,102 @@ def stop(process: subprocess.Popen) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def http_part(store: Path, seconds: float) -> list[float]:
-    ours_port, ox_port = free_port(), free_port()
-    ours = start_metakg(store, ours_port)
-    oxi = start_oxigraph(store, ox_port)
-    ratios = []
+def count_quads(port: int) -> int:
+    """How many triples the server holds (checks the servers hold the same data)."""
+    query = "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+    path = ("/query" if port < 0 else "/sparql") + "?" + urllib.parse.urlencode({"query": query})
+    conn = http.client.HTTPConnection("127.0.0.1", abs(port), timeout=30)
+    conn.request("GET", path, headers={"Accept": "text/tab-separated-values"})
+    response = conn.getresponse()
+    body = response.read().decode()
+    conn.close()
+    return int(body.splitlines()[1].split("^^")[0].strip('"'))
+
+
+#: The servers compared, in the order each round visits them.
+BASELINES = ("oxigraph serve (memory)", "oxigraph serve-read-only (disk)")
+
+
+def http_part(store: Path, seconds: float, rounds: int = 3) -> dict[str, list[float]]:
+    """Throughput of metakg and both oxigraph servers, shape by shape, at 1 and 4 clients.
+
+    Each cell runs ``rounds`` rounds that visit the three servers in turn, ``seconds /
+    rounds`` each, so that drift in the machine's speed (other load, frequency) falls on
+    all three alike; requests and latencies are pooled over the rounds. Returns, per
+    baseline, the metakg/baseline throughput ratios.
+    """
+    ports = {"metakg": free_port(), BASELINES[0]: free_port(), BASELINES[1]: free_port()}
+    servers = {"metakg": start_metakg(store, ports["metakg"])}
     try:
-        header = (
-            f"{'shape':<14}{'clients':>8}{'metakg req/s':>14}{'p50 ms':>8}{'p95 ms':>8}"
-            f"{'oxigraph req/s':>16}{'p50 ms':>8}{'p95 ms':>8}{'ratio':>8}"
-        )
-        print(header)
-        print("-" * len(header))
-        # Every server worker and its query processes answer before anything is timed.
-        drive(ours_port, "ASK {}", 8, 2.0)
-        drive(-ox_port, "ASK {}", 8, 2.0)
-        for name, query in SHAPES.items():
-            for clients in (1, 4):
-                drive(ours_port, query, clients, 0.3)  # warm up
-                drive(-ox_port, query, clients, 0.3)
-                a = drive(ours_port, query, clients, seconds)
-                b = drive(-ox_port, query, clients, seconds)
-                ratio = a["rps"] / b["rps"]
-                ratios.append(ratio)
-                errors = (
-                    ""
-                    if not (a["errors"] or b["errors"])
-                    else (f"  errors {a['errors']}/{b['errors']}")
-                )
-                print(
-                    f"{name:<14}{clients:>8}{a['rps']:>14.0f}{a['p50']:>8.2f}{a['p95']:>8.2f}"
-                    f"{b['rps']:>16.0f}{b['p50']:>8.2f}{b['p95']:>8.2f}{ratio:>7.2f}x{errors}"
-                )
+        servers[BASELINES[0]] = start_oxigraph(store, ports[BASELINES[0]], in_memory=True)
+        servers[BASELINES[1]] = start_oxigraph(store, ports[BASELINES[1]], in_memory=False)
+        # A negative port means an oxigraph server (its endpoint is /query).
+        targets = {name: (port if name == "metakg" else -port) for name, port in ports.items()}
+        counts = {name: count_quads(target) for name, target in targets.items()}
+        print("triples served: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
+        if len(set(counts.values())) != 1:
+            raise SystemExit("the servers do not hold the same data")
+        return _compare(targets, seconds, rounds)
     finally:
-        stop(ours)
-        stop(oxi)
+        for process in servers.values():
+            stop(process)
+
+
+def _compare(targets: dict[str, int], seconds: float, rounds: int) -> dict[str, list[float]]:
+    short = {"metakg": "metakg", BASELINES[0]: "ox memory", BASELINES[1]: "ox disk"}
     print(
-        "\nHTTP throughput metakg/oxigraph: geometric mean "
-        f"{statistics.geometric_mean(ratios):.2f}x,"
-        f" min {min(ratios):.2f}x (target >= 0.5x)"
+        f"\nrequests per second and p50/p95 latency (ms); {rounds} interleaved rounds of "
+        f"{seconds / rounds:.2f} s per server and cell"
     )
+    header = (
+        f"{'shape':<14}{'clients':>8}"
+        + "".join(f"{short[name]:>22}" for name in targets)
+        + "".join(f"{'/' + short[name]:>12}" for name in BASELINES)
+    )
+    print(header)
+    print("-" * len(header))
+    ratios: dict[str, list[float]] = {name: [] for name in BASELINES}
+    # Every server worker and its query processes answer before anything is timed.
+    for target in targets.values():
+        drive(target, "ASK {}", 8, 2.0)
+    for shape, query in SHAPES.items():
+        for clients in (1, 4):
+            for target in targets.values():
+                drive(target, query, clients, 0.3)  # warm up
+            pooled: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
+            for _ in range(rounds):
+                for name, target in targets.items():
+                    pooled[name].append(drive(target, query, clients, seconds / rounds))
+            cells = {name: merge(runs) for name, runs in pooled.items()}
+            line = f"{shape:<14}{clients:>8}"
+            for name in targets:
+                cell = cells[name]
+                errors = f" E{cell['errors']}" if cell["errors"] else ""
+                line += f"{cell['rps']:>8.0f} {cell['p50']:>5.2f} {cell['p95']:>6.2f}{errors}"
+            for name in BASELINES:
+                ratio = cells["metakg"]["rps"] / cells[name]["rps"]
+                ratios[name].append(ratio)
+                line += f"{ratio:>11.2f}x"
+            print(line)
+    print()
+    for name in BASELINES:
+        values = ratios[name]
+        print(
+            f"HTTP throughput metakg / {name}: geometric mean "
+            f"{statistics.geometric_mean(values):.2f}x, min {min(values):.2f}x (target >= 0.5x)"
+        )
     return ratios
+
+
+def merge(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    latencies = sorted(x for run in runs for x in run["latencies"])
+    elapsed = sum(run["elapsed"] for run in runs)
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": statistics.median(latencies) * 1000,
+        "p95": latencies[int(0.95 * (len(latencies) - 1))] * 1000,
+        "errors": sum(run["errors"] for run in runs),
+    }
 
 
 def in_process_part(store: Path, repeat: int) -> list[float] | None:
@@ -387,14 +459,17 @@ def in_process_part(store: Path, repeat: int) -> list[float] | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=3.0, help="per shape and concurrency")
+    parser.add_argument(
+        "--seconds", type=float, default=3.0, help="per server, shape and concurrency"
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per cell")
     parser.add_argument("--repeat", type=int, default=3, help="in-process runs per query")
     parser.add_argument("--store", type=Path, help="an existing store (default: build one)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         store = args.store or build_store(Path(tmp))
         print(f"store: {store}\n")
-        http_part(store, args.seconds)
+        http_part(store, args.seconds, args.rounds)
         in_process_part(store, args.repeat)
 
 

@@ -68,6 +68,7 @@ class ServiceState:
                 processes=max(self.settings["query_processes"], self.settings["threads"]),
                 timeout=self.settings["query_timeout"],
                 row_cap=self.settings["row_cap"],
+                memory_quads=self.settings["query_memory"],
             )
         return self._runner
 

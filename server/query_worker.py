@@ -14,10 +14,13 @@ usually one read per message, with the deadline kept by the socket's own timeout
 
 from __future__ import annotations
 
+import os
 import pickle
+import select
 import socket
 import struct
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +56,7 @@ class NotAcceptableFormat(Exception):
 
 
 _LENGTH = struct.Struct("!I")
+IDLE_SPIN = 0.001
 
 
 def send(sock: socket.socket, message: Any) -> None:
@@ -197,10 +201,43 @@ def handle(store: ox.Store, message: tuple[Any, ...], row_cap: int) -> tuple[Any
         return ("error", "failed", f"the store could not be read: {exc}")
 
 
-def main(sock: socket.socket, store_path: str, row_cap: int) -> None:
+class _Oversized(Exception):
+    pass
+
+
+def _at_most(quads: Iterator[ox.Quad], limit: int) -> Iterator[ox.Quad]:
+    for count, quad in enumerate(quads, start=1):
+        if count > limit:
+            raise _Oversized
+        yield quad
+
+
+def open_store(store_path: str, memory_quads: int) -> ox.Store:
+    """The store a worker queries: an in-memory copy of the (read-only) store when it holds
+    at most ``memory_quads`` quads, since queries run faster on it; otherwise the store on
+    disk, opened read-only. The copy holds the same quads in the same graphs, so answers
+    are the same."""
+    disk = ox.Store.read_only(store_path)
+    if memory_quads <= 0:
+        return disk
+    memory = ox.Store()
+    try:
+        memory.bulk_extend(_at_most(disk.quads_for_pattern(None, None, None), memory_quads))
+    except _Oversized:
+        return disk
+    return memory
+
+
+def main(sock: socket.socket, store_path: str, row_cap: int, memory_quads: int = 0) -> None:
     """Process entry point: serve messages from ``sock`` until the parent goes away."""
-    store = ox.Store.read_only(store_path)
+    store = open_store(store_path, memory_quads)
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
     while True:
+        # Clients often send their next query at once: poll a little before sleeping.
+        end = time.perf_counter() + IDLE_SPIN
+        while not poller.poll(0) and time.perf_counter() < end:
+            os.sched_yield()
         try:
             message = receive(sock)
         except (EOFError, OSError):

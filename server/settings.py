@@ -34,6 +34,13 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _count(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must be a whole number of at least 0")
+    return number
+
+
 def _positive_float(value: str) -> float:
     number = float(value)
     if number <= 0:
@@ -90,6 +97,14 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
         "Query processes per server worker, at least one per thread (a runaway query is "
         "stopped by ending its process).",
+    ),
+    Setting(
+        "query_memory",
+        lambda: 250000,
+        _count,
+        "Query processes copy a store of at most this many quads into memory at start "
+        "(queries run about 1.5-3x faster; about 0.5 KB of memory per quad and process); "
+        "0 always reads from disk.",
     ),
     Setting(
         "max_body",
