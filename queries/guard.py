@@ -37,7 +37,11 @@ def nesting(text: str) -> int:
 def refusals(text: str, *, local_graphs: Container[str]) -> list[str]:
     """Why ``text`` must not be evaluated (empty when it may be)."""
     reasons: list[str] = []
-    if _SERVICE.search(text):
+    # Most queries are ASCII: there a keyword can only match where its lower-case letters
+    # appear in the lower-cased text, so the patterns need only run where a keyword is.
+    # Other text gets every pattern (case-insensitive matching reaches beyond ASCII).
+    lowered = text.lower() if text.isascii() else None
+    if (lowered is None or "service" in lowered) and _SERVICE.search(text):
         reasons.append(
             "SERVICE (federated query) is not allowed: this endpoint never contacts other "
             "servers; remove the SERVICE clause (the word 'service' is refused anywhere in "
@@ -50,9 +54,10 @@ def refusals(text: str, *, local_graphs: Container[str]) -> list[str]:
             f"brackets nest {depth} levels deep; at most {MAX_NESTING} are accepted (the query "
             "engine cannot parse much deeper nesting safely)"
         )
-    if _LOAD.search(text):
+    if (lowered is None or "load" in lowered) and _LOAD.search(text):
         reasons.append("LOAD is not allowed: this endpoint is read-only and fetches nothing")
-    for match in _FROM.finditer(text):
+    froms = _FROM.finditer(text) if lowered is None or "from" in lowered else ()
+    for match in froms:
         target = match.group(2)
         keyword = "FROM NAMED" if match.group(1) else "FROM"
         if not (target.startswith("<") and target.endswith(">")):

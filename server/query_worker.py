@@ -7,25 +7,20 @@ complete or an explicit error, never a cut-off body.
 
 Messages (parent -> worker): ``("sparql", SparqlRequest)``, ``("named", BoundQuery)``,
 ``("ping",)``. Replies: ``("ok", payload)`` or ``("error", kind, message)`` where kind is one
-of ``syntax``, ``not-acceptable``, ``row-cap``, ``failed``. Each travels over a Unix socket
-pair as a 4-byte length and a pickle (:func:`send` and :func:`receive`): one write and
-usually one read per message, with the deadline kept by the socket's own timeout.
+of ``syntax``, ``not-acceptable``, ``row-cap``, ``failed``. They travel over a Unix socket
+pair (server/channel.py).
 """
 
 from __future__ import annotations
 
-import os
-import pickle
-import select
 import socket
-import struct
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pyoxigraph as ox
 
+from server.channel import Channel
 from server.formats import choose, offered_media_types
 
 
@@ -55,39 +50,9 @@ class NotAcceptableFormat(Exception):
     pass
 
 
-_LENGTH = struct.Struct("!I")
+#: How long an idle query process polls for the next message before sleeping: clients
+#: often send their next query at once.
 IDLE_SPIN = 0.001
-
-
-def send(sock: socket.socket, message: Any) -> None:
-    """Write one framed message."""
-    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    sock.sendall(_LENGTH.pack(len(payload)) + payload)
-
-
-def receive(sock: socket.socket, deadline: float | None = None) -> Any:
-    """Read one framed message; ``deadline`` is a ``time.monotonic()`` instant after which
-    :class:`TimeoutError` is raised. EOFError when the other end has gone."""
-    header = _read(sock, _LENGTH.size, deadline)
-    (size,) = _LENGTH.unpack(header)
-    return pickle.loads(_read(sock, size, deadline))
-
-
-def _read(sock: socket.socket, size: int, deadline: float | None) -> bytes | bytearray:
-    buffer = bytearray(size)
-    view = memoryview(buffer)
-    done = 0
-    while done < size:
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("no answer before the deadline")
-            sock.settimeout(left)
-        got = sock.recv_into(view[done:])
-        if got == 0:
-            raise EOFError("the other end closed the connection")
-        done += got
-    return buffer
 
 
 def _graphs(iris: tuple[str, ...] | None) -> list[ox.NamedNode] | None:
@@ -231,15 +196,10 @@ def open_store(store_path: str, memory_quads: int) -> ox.Store:
 def main(sock: socket.socket, store_path: str, row_cap: int, memory_quads: int = 0) -> None:
     """Process entry point: serve messages from ``sock`` until the parent goes away."""
     store = open_store(store_path, memory_quads)
-    poller = select.poll()
-    poller.register(sock, select.POLLIN)
+    channel = Channel(sock, spin=IDLE_SPIN)
     while True:
-        # Clients often send their next query at once: poll a little before sleeping.
-        end = time.perf_counter() + IDLE_SPIN
-        while not poller.poll(0) and time.perf_counter() < end:
-            os.sched_yield()
         try:
-            message = receive(sock)
+            message = channel.receive()
         except (EOFError, OSError):
             return
-        send(sock, handle(store, message, row_cap))
+        channel.send(handle(store, message, row_cap))

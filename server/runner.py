@@ -13,9 +13,7 @@ Every user query runs there, never in the server process: a query that crashes t
 from __future__ import annotations
 
 import multiprocessing
-import os
 import queue
-import select
 import socket
 import threading
 import time
@@ -24,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from server import query_worker
+from server.channel import Channel
 from server.errors import (
     NotAcceptable,
     Overloaded,
@@ -68,29 +67,21 @@ def _crashed(signal_number: int) -> QueryRefused:
 STARTUP = 60.0
 
 
-#: How long to wait for a reply by polling (giving the CPU away between polls) before
-#: sleeping on the socket. Most answers take less; each avoided sleep saves a wake-up.
+#: How long the server polls for a query process's reply before sleeping (most replies
+#: come sooner; see server/channel.py).
 SPIN = 0.0003
-
-
-def _spin_until_readable(sock: socket.socket, seconds: float) -> None:
-    poller = select.poll()
-    poller.register(sock, select.POLLIN)
-    end = time.perf_counter() + seconds
-    while not poller.poll(0) and time.perf_counter() < end:
-        os.sched_yield()
 
 
 @dataclass
 class _Worker:
     process: Any
-    sock: socket.socket
+    channel: Channel
     ready: bool = False
 
     def stop(self) -> None:
         self.process.kill()
         self.process.join(timeout=5)
-        self.sock.close()
+        self.channel.close()
 
 
 class QueryRunner:
@@ -126,7 +117,7 @@ class QueryRunner:
         )
         process.start()
         child.close()
-        worker = _Worker(process, parent)
+        worker = _Worker(process, Channel(parent, spin=SPIN))
         self._all.append(worker)
         return worker
 
@@ -155,8 +146,8 @@ class QueryRunner:
     def _ready(worker: _Worker) -> bool:
         """Wait until a new worker answers a ping (it has started and opened the store)."""
         try:
-            query_worker.send(worker.sock, ("ping",))
-            query_worker.receive(worker.sock, time.monotonic() + STARTUP)
+            worker.channel.send(("ping",))
+            worker.channel.receive(time.monotonic() + STARTUP)
             worker.ready = True
         except (EOFError, OSError):  # TimeoutError is an OSError
             pass
@@ -176,10 +167,9 @@ class QueryRunner:
             if not worker.ready and not self._ready(worker):
                 worker = self._retire(worker)
                 raise Overloaded("a query worker could not start; retry in a moment")
-            query_worker.send(worker.sock, message)
-            _spin_until_readable(worker.sock, SPIN)
+            worker.channel.send(message)
             try:
-                reply = query_worker.receive(worker.sock, time.monotonic() + deadline)
+                reply = worker.channel.receive(time.monotonic() + deadline)
             except TimeoutError:
                 worker = self._retire(worker)
                 raise _timeout(deadline) from None
