@@ -8,6 +8,7 @@ CONSTRUCT/DESCRIBE.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from pyoxigraph import QueryResultsFormat, RdfFormat
@@ -47,10 +48,12 @@ def _candidates(kind: str) -> tuple[QueryResultsFormat | RdfFormat, ...]:
     return SOLUTION_FORMATS if kind in ("solutions", "boolean") else GRAPH_FORMATS
 
 
+@functools.lru_cache(maxsize=256)
 def choose(kind: str, accept: Accept) -> QueryResultsFormat | RdfFormat | None:
     """The offered format that best matches ``accept`` (pairs of media type and quality,
-    as werkzeug parses them); the default when ``accept`` is empty or only wildcards; None
-    when nothing offered is acceptable (the caller answers 406)."""
+    as werkzeug parses them; a tuple, so that answers can be kept for the next request with
+    the same header); the default when ``accept`` is empty or only wildcards; None when
+    nothing offered is acceptable (the caller answers 406)."""
     offered = _candidates(kind)
     by_type = {bare(f.media_type): f for f in offered}
     best: tuple[float, int, QueryResultsFormat | RdfFormat] | None = None

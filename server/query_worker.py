@@ -177,20 +177,25 @@ def _at_most(quads: Iterator[ox.Quad], limit: int) -> Iterator[ox.Quad]:
         yield quad
 
 
-def open_store(store_path: str, memory_quads: int) -> ox.Store:
-    """The store a worker queries: an in-memory copy of the (read-only) store when it holds
-    at most ``memory_quads`` quads, since queries run faster on it; otherwise the store on
-    disk, opened read-only. The copy holds the same quads in the same graphs, so answers
-    are the same."""
-    disk = ox.Store.read_only(store_path)
-    if memory_quads <= 0:
-        return disk
+def memory_copy(store: ox.Store, limit: int) -> ox.Store | None:
+    """An in-memory copy of ``store`` (the same quads in the same graphs, so queries give
+    the same answers, faster) when it holds at most ``limit`` quads; otherwise None."""
+    if limit <= 0:
+        return None
     memory = ox.Store()
     try:
-        memory.bulk_extend(_at_most(disk.quads_for_pattern(None, None, None), memory_quads))
+        memory.bulk_extend(_at_most(store.quads_for_pattern(None, None, None), limit))
     except _Oversized:
-        return disk
+        return None
     return memory
+
+
+def open_store(store_path: str, memory_quads: int) -> ox.Store:
+    """The store a query process queries: an in-memory copy of the (read-only) store when it
+    holds at most ``memory_quads`` quads, otherwise the store on disk, opened read-only."""
+    disk = ox.Store.read_only(store_path)
+    copy = memory_copy(disk, memory_quads)
+    return disk if copy is None else copy
 
 
 def main(sock: socket.socket, store_path: str, row_cap: int, memory_quads: int = 0) -> None:

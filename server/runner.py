@@ -102,7 +102,8 @@ class QueryRunner:
         self.memory_quads = memory_quads
         self.wait = wait
         self._context = multiprocessing.get_context("spawn")
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        # Last in, first out: the most recently used process is the one still polling (hot).
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._all: list[_Worker] = []
         self._lock = threading.Lock()
         self._started = False
