@@ -122,19 +122,23 @@ def refuse_cut_off_body(request: Request) -> None:
         raise RequestEntityTooLarge(f"the request body is larger than the {limit} bytes accepted")
 
 
-def _query_from_request(request: Request) -> tuple[list[str], list[str], list[str]] | None:
+Found = tuple[list[str], list[str], list[str]]
+
+
+def _query_from_url(args: Mapping[str, list[str]]) -> Found | None:
+    """The query texts and protocol dataset of a GET; None when it asks for no query."""
+    if "update" in args:
+        raise _read_only()
+    if "query" not in args:
+        return None
+    return args["query"], args.get("default-graph-uri", []), args.get("named-graph-uri", [])
+
+
+def _query_from_request(request: Request) -> Found | None:
     """The query texts and protocol dataset of the request; None for a bare GET."""
-    args = request.args
+    args = query_args(request.environ)
     if request.method in ("GET", "HEAD"):
-        if "update" in args:
-            raise _read_only()
-        if "query" not in args:
-            return None
-        return (
-            args.getlist("query"),
-            args.getlist("default-graph-uri"),
-            args.getlist("named-graph-uri"),
-        )
+        return _query_from_url(args)
     refuse_cut_off_body(request)
     mimetype = request.mimetype
     charset = request.mimetype_params.get("charset")
@@ -148,15 +152,15 @@ def _query_from_request(request: Request) -> tuple[list[str], list[str], list[st
             raise _read_only()
         return (
             form.getlist("query"),
-            args.getlist("default-graph-uri") + form.getlist("default-graph-uri"),
-            args.getlist("named-graph-uri") + form.getlist("named-graph-uri"),
+            args.get("default-graph-uri", []) + form.getlist("default-graph-uri"),
+            args.get("named-graph-uri", []) + form.getlist("named-graph-uri"),
         )
     if mimetype == DIRECT:
         try:
             text = request.get_data().decode("utf-8")
         except UnicodeDecodeError:
             raise BadRequest("the query is not valid UTF-8") from None
-        return [text], args.getlist("default-graph-uri"), args.getlist("named-graph-uri")
+        return [text], args.get("default-graph-uri", []), args.get("named-graph-uri", [])
     if mimetype == UPDATE:
         raise _read_only()
     given = f"'{request.content_type}'" if request.content_type else "no Content-Type"
@@ -247,14 +251,7 @@ class SparqlEndpoint:
         self.max_body = int(settings["max_body"])
         self.max_url = int(settings["max_url"])
         self.cors = bool(settings["cors"])
-        limit = str(settings["rate_limit"]).strip()
-        self.limits = [] if limit.casefold() in ("", "off", "none") else parse_many(limit)
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        if environ.get("PATH_INFO") not in (PATH, PATH + "/"):
-            return self.app(environ, start_response)
-        cors = (
+        self.cors_headers = (
             [
                 ("Access-Control-Allow-Origin", "*"),
                 ("Access-Control-Expose-Headers", "X-Result-Rows, Retry-After"),
@@ -262,31 +259,31 @@ class SparqlEndpoint:
             if self.cors
             else []
         )
-        refusal = self._admit(environ)
-        if refusal is None and environ.get("REQUEST_METHOD") == "GET":
+        limit = str(settings["rate_limit"]).strip()
+        self.limits = [] if limit.casefold() in ("", "off", "none") else parse_many(limit)
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("PATH_INFO") not in (PATH, PATH + "/"):
+            return self.app(environ, start_response)
+        response = self._admit(environ)
+        if response is None and environ.get("REQUEST_METHOD") == "GET":
             # The common case (SPARQL clients' GET with query=) without building request and
-            # response objects; anything unusual takes the general path below.
-            args = query_args(environ)
-            if "query" in args and "update" not in args:
-                try:
-                    answer = run_query(
-                        self.state,
-                        environ,
-                        args["query"],
-                        args.get("default-graph-uri", []),
-                        args.get("named-graph-uri", []),
-                    )
-                except MetakgError as error:
-                    refusal = from_error(error)
-                else:
-                    start_response("200 OK", answer_headers(answer, cors))
+            # response objects; the service description takes the general path below.
+            try:
+                found = _query_from_url(query_args(environ))
+                if found is not None:
+                    answer = run_query(self.state, environ, *found)
+                    start_response("200 OK", answer_headers(answer, self.cors_headers))
                     return [answer.body]
-        if refusal is None:
+            except MetakgError as error:
+                response = from_error(error)
+        if response is None:
             request = Request(environ)
             request.max_content_length = self.max_body
-            refusal = respond(request, self.state)
-        refusal.headers.extend(cors)
-        return refusal(environ, start_response)
+            response = respond(request, self.state)
+        response.headers.extend(self.cors_headers)
+        return response(environ, start_response)
 
     def _admit(self, environ: Mapping[str, Any]) -> Response | None:
         """The answer to a request that is not a query to run (preflight, wrong method, URL

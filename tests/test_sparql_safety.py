@@ -10,8 +10,8 @@
 
 Servers (real `metakg serve` processes; queries always run in query processes, see
 server/runner.py): ``limited`` has one server worker with 4 threads and small limits
-(deadline 2 s, row cap 100, body 10,000 bytes, URL 2,000 characters); ``single`` has the
-default shape (one thread per server worker) and the default size limits. Tests that may end
+(deadline 2 s, row cap 100, body 10,000 bytes, URL 2,000 characters); ``single`` has two
+server workers of one thread each and the default size limits. Tests that may end
 processes (runaway queries, queries that crash the engine) get a fresh server of each shape,
 so that a failure cannot spill into other tests.
 """
@@ -56,6 +56,15 @@ SERVERS = ["limited", "single"]
 # --- servers and requests ---------------------------------------------------------------
 
 
+def serving(server: LiveServer) -> Iterator[LiveServer]:
+    """A fixture's body: the server, warmed up, and stopped whatever the test did."""
+    try:
+        warm_up(server)
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="module")
 def limited(store_path: Path) -> Iterator[LiveServer]:
     server = LiveServer(
@@ -68,21 +77,13 @@ def limited(store_path: Path) -> Iterator[LiveServer]:
         threads="4",
         query_processes="2",
     )
-    try:
-        warm_up(server)
-        yield server
-    finally:
-        server.stop()
+    yield from serving(server)
 
 
 @pytest.fixture(scope="module")
 def single(store_path: Path) -> Iterator[LiveServer]:
     server = LiveServer(store_path, query_timeout=str(DEADLINE), workers="2", threads="1")
-    try:
-        warm_up(server)
-        yield server
-    finally:
-        server.stop()
+    yield from serving(server)
 
 
 @pytest.fixture(params=SERVERS)
@@ -90,8 +91,8 @@ def server(request: pytest.FixtureRequest) -> LiveServer:
     return request.getfixturevalue(request.param)
 
 
-#: (server workers, threads per worker): one worker with several threads, and the default
-#: shape of one thread per worker.
+#: (server workers, threads per worker): one worker with several threads, and two workers
+#: of one thread each.
 ISOLATION = {"threads": ("1", "4"), "single-thread": ("2", "1")}
 
 
@@ -106,11 +107,7 @@ def fresh(request: pytest.FixtureRequest, store_path: Path) -> Iterator[LiveServ
         threads=threads,
         query_processes="2",
     )
-    try:
-        warm_up(server)
-        yield server
-    finally:
-        server.stop()
+    yield from serving(server)
 
 
 @pytest.fixture(scope="module")
