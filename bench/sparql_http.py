@@ -310,7 +310,7 @@ def in_process_part(store: Path, repeat: int) -> list[float] | None:
     """Every named query with its example parameters, in process, on the same triples.
 
     Four timings per query: pyoxigraph runs the SPARQL text on the store the server's query
-    processes use (``server.query_worker.open_store`` with the default settings: an
+    processes use (``server.sparql.query_worker.open_store`` with the default settings: an
     in-memory copy of a store this size) and on the store on disk; networkx runs the
     traversal (``named.run_graph``); rdflib runs the same SPARQL text on an ``rdflib.Graph``
     parsed from the store's triples, with the parameters given as ``initBindings``. Each
@@ -335,8 +335,8 @@ def in_process_part(store: Path, repeat: int) -> list[float] | None:
     from graph.rdf import canonical_ntriples
     from graph.store import KnowledgeStore
     from queries.lookup import name_index
-    from server.query_worker import memory_copy
     from server.settings import load_settings
+    from server.sparql.query_worker import memory_copy
 
     target = 50.0
     xsd_string = "http://www.w3.org/2001/XMLSchema#string"

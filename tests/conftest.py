@@ -62,7 +62,7 @@ def model(graph: nx.MultiDiGraph) -> Model:
 @pytest.fixture(scope="module")
 def app(store_path: Path):  # type: ignore[no-untyped-def]
     """The HTTP app on the curated store (rate limit off), for Flask's test client."""
-    from server.app import create_app
+    from server.http.app import create_app
 
     app = create_app({"store": store_path, "rate_limit": "off"})
     yield app

@@ -20,7 +20,7 @@ import pytest
 from graph.store import write_store
 from ingest.pipeline import assemble, plan_sources
 from queries import lookup, named
-from server.app import create_app
+from server.http.app import create_app
 from tests.conftest import GENE_INFO, need
 
 API = "/api/v1"

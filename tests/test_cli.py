@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from server.cli import main
+from server.cli.commands import main
 from tests.conftest import SHARED, tree_digest
 
 

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import pytest
 
-from server.app import create_app
+from server.http.app import create_app
 
 PROBLEM = "application/problem+json"
 HOSTILE = [

@@ -18,14 +18,14 @@ from hypothesis import strategies as st
 
 from graph.store import KnowledgeStore
 from queries.guard import refusals
-from server.channel import Channel
-from server.query_worker import (
+from server.sparql.channel import Channel
+from server.sparql.query_worker import (
     RowCapExceeded,
     SparqlRequest,
     answer_sparql,
     memory_copy,
 )
-from server.runner import QueryRunner
+from server.sparql.runner import QueryRunner
 
 EX = "http://example.org/"
 

@@ -6,7 +6,7 @@ import threading
 import time
 from pathlib import Path
 
-from server.app import create_app
+from server.http.app import create_app
 
 RUNAWAY = "SELECT (COUNT(*) AS ?c) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 

@@ -1,7 +1,7 @@
 """The simulator's interfaces: `metakg simulate` (every flag), `POST /api/v1/simulate` (the
 Flask test client and a real `metakg serve`), the figure, and bad input.
 
-The command line and the HTTP route share one function (server.api_simulate.answer); the
+The command line and the HTTP route share one function (server.http.api_simulate.answer); the
 tests still compare their actual outputs byte-for-byte as JSON for the same input, and check
 the answers against the simulator called directly, so a difference in either surface fails.
 """
@@ -19,9 +19,9 @@ import pytest
 from click.testing import CliRunner
 
 from queries.simulator import MAX_CELLS, rank_targets, simulate
-from server.api_simulate import MAX_NULL
-from server.cli import main
+from server.cli.commands import main
 from server.figures import render, write_figure
+from server.http.api_simulate import MAX_NULL
 
 LUNG = ["EREG", "PTGS2", "MMP1", "ANGPTL4"]
 URL = "/api/v1/simulate"

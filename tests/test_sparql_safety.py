@@ -9,7 +9,7 @@
 - Bad input never gets a 5xx: a table of malformed requests, each with its 4xx problem+json.
 
 Servers (real `metakg serve` processes; queries always run in query processes, see
-server/runner.py): ``limited`` has one server worker with 4 threads and small limits
+server/sparql/runner.py): ``limited`` has one server worker with 4 threads and small limits
 (deadline 2 s, row cap 100, body 10,000 bytes, URL 2,000 characters); ``single`` has two
 server workers of one thread each and the default size limits. Tests that may end
 processes (runaway queries, queries that crash the engine) get a fresh server of each shape,

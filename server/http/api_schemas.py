@@ -14,7 +14,7 @@ from marshmallow import ValidationError, validates_schema
 
 from graph.vocab import Confidence, GeneClassScheme
 from queries import lookup
-from server.api_collections import url_of
+from server.http.api_collections import url_of
 
 MAX_NAME = 200  # longest name or text accepted in a parameter
 PAGE_DEFAULT, PAGE_MAX = 50, 200

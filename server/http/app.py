@@ -24,8 +24,8 @@ from graph.store import KnowledgeStore
 from queries import lookup
 from server import version
 from server.errors import URITooLong, from_error, problem
-from server.runner import QueryRunner
 from server.settings import settings_with
+from server.sparql.runner import QueryRunner
 
 log = logging.getLogger("metakg.server")
 
@@ -110,8 +110,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
     state = ServiceState(settings)
     app.extensions["metakg"] = state
 
-    from server import api, api_simulate
-    from server.sparql import (
+    from server.http import api, api_simulate
+    from server.http.sparql import (
         SparqlEndpoint,
         describe_in_openapi,
         refuse_cut_off_body,
@@ -133,7 +133,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
             send_wildcard=True,
             expose_headers=["Link", "X-Result-Rows", "Retry-After"],
         )
-    # /sparql is answered by a lean WSGI layer in front of Flask (server/sparql.py).
+    # /sparql is answered by a lean WSGI layer in front of Flask (server/http/sparql.py).
     app.wsgi_app = SparqlEndpoint(app.wsgi_app, state, settings)  # type: ignore[method-assign]
     app.spec_processor(describe_in_openapi)
 

@@ -144,7 +144,7 @@ def serve(
 ) -> None:
     """Serve the HTTP API and the SPARQL endpoint with Granian (building the store first if
     there is none)."""
-    from server.wsgi import serve as run_server
+    from server.http.wsgi import serve as run_server
 
     overrides = {
         name: value
@@ -424,7 +424,7 @@ def render_summary(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-from server.cli_simulate import simulate  # noqa: E402  (the command imports this module lazily)
+from server.cli.simulate import simulate  # noqa: E402  (the command imports this module lazily)
 
 main.add_command(simulate)
 

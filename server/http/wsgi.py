@@ -3,7 +3,7 @@
 
 Each worker process creates the app itself (the settings reach it as ``METAKG_*``
 variables), opens the store read-only, serves requests on ``threads`` threads, and runs
-queries in its own small pool of query processes (server/runner.py).
+queries in its own small pool of query processes (server/sparql/runner.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from granian import Granian
 from granian.constants import Interfaces
 
-from server.app import create_app
+from server.http.app import create_app
 from server.settings import to_environ
 
 
@@ -31,7 +31,7 @@ def serve(settings: Mapping[str, Any]) -> None:
     values = dict(settings)
     os.environ.update(to_environ(values))
     Granian(
-        "server.wsgi:create",
+        "server.http.wsgi:create",
         factory=True,
         interface=Interfaces.WSGI,
         address=str(values["host"]),

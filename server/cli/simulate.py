@@ -1,6 +1,6 @@
 """``metakg simulate``: the cascade simulator on the command line.
 
-The simulation and its analyses are computed by :func:`server.api_simulate.answer`, the same
+The simulation and its analyses are computed by :func:`server.http.api_simulate.answer`, the same
 function that answers ``POST /api/v1/simulate``, so ``--format json`` prints the same
 document as the HTTP route for the same input. This module reads the options and the genes
 file, renders the text report and writes the figure (server/figures.py).
@@ -29,7 +29,7 @@ from typing import Any
 
 import click
 
-from server.api_simulate import (
+from server.http.api_simulate import (
     DEFAULT_CELLS,
     DEFAULT_PERTURBATION,
     DEFAULT_TOP_PATHS,
@@ -282,9 +282,9 @@ def simulate(ctx: click.Context, **options: Any) -> None:
     from graph.store import KnowledgeStore, StoreError
     from queries.simulator import SimulationInputError, build_model, explain_model
     from queries.simulator.null import MAX_PERMUTATIONS
-    from server.api_simulate import answer
-    from server.cli import _fail, _store_path
+    from server.cli.commands import _fail, _store_path
     from server.figures import FigureError, figure_format, write_figure
+    from server.http.api_simulate import answer
 
     fmt = options["fmt"]
     if options["explain_model"]:

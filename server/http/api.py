@@ -6,8 +6,8 @@ run their fixed SPARQL with bound parameters in the query workers (``state.runne
 Errors are raised as the service's error leaves and rendered as problem+json by the app.
 
 This module holds the blueprint, its routes and the request/response glue; the answers are
-computed by queries/explore.py, the schemas are in server/api_schemas.py and the OpenAPI
-examples and error responses in server/api_examples.py.
+computed by queries/explore.py, the schemas are in server/http/api_schemas.py and the OpenAPI
+examples and error responses in server/http/api_examples.py.
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ from queries.explore import (
     search,
 )
 from server import version
-from server.api_collections import (
+from server.errors import BadRequest, NotAcceptable, NotFound
+from server.http.api_collections import (
     BY_CATEGORY,
     COLLECTIONS,
     PREFIX,
@@ -45,8 +46,8 @@ from server.api_collections import (
     service_state,
     url_of,
 )
-from server.api_examples import EXAMPLES, error_responses
-from server.api_schemas import (
+from server.http.api_examples import EXAMPLES, error_responses
+from server.http.api_schemas import (
     HOPS_MAX,
     MAX_NAME,
     ApiIndex,
@@ -68,7 +69,6 @@ from server.api_schemas import (
     SearchParams,
     SearchResult,
 )
-from server.errors import BadRequest, NotAcceptable, NotFound
 
 bp = APIBlueprint("api", __name__, url_prefix=PREFIX, tag="Lookups")
 

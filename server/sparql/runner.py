@@ -1,7 +1,7 @@
 """A small pool of query worker processes with a hard deadline per query.
 
 pyoxigraph has no way to cancel a running query, so every user query runs in a worker
-process (server/query_worker.py). If the answer is not back by the deadline the worker is
+process (server/sparql/query_worker.py). If the answer is not back by the deadline the worker is
 killed, a fresh one takes its place, and the caller gets :class:`QueryTimeout` at once. When
 every worker is busy for longer than ``wait`` seconds the caller gets :class:`Overloaded`
 (503 with Retry-After) rather than queueing without bound.
@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from server import query_worker
-from server.channel import Channel
 from server.errors import (
     NotAcceptable,
     Overloaded,
@@ -31,6 +29,8 @@ from server.errors import (
     QueryTimeout,
     TooManyRows,
 )
+from server.sparql import query_worker
+from server.sparql.channel import Channel
 
 _ERRORS = {
     "syntax": QuerySyntaxError,
@@ -68,7 +68,7 @@ STARTUP = 60.0
 
 
 #: How long the server polls for a query process's reply before sleeping (most replies
-#: come sooner; see server/channel.py).
+#: come sooner; see server/sparql/channel.py).
 SPIN = 0.0003
 
 

@@ -7,7 +7,7 @@ asked for (``target_ranking``, ``sensitivity``, ``null_model``). Errors are prob
 cells ...), 415 for a body that is not JSON.
 
 :func:`answer` turns one :class:`SimulationRequest` into that answer. The command line
-(server/cli_simulate.py) calls the very same function, so ``metakg simulate`` and this route
+(server/cli/simulate.py) calls the very same function, so ``metakg simulate`` and this route
 give the same JSON for the same input; only the checking of JSON types is the schema's own.
 """
 
@@ -36,10 +36,10 @@ from queries.simulator import (
     rank_targets,
     simulate,
 )
-from server.api_collections import PREFIX, service_state
-from server.api_examples import error_responses
-from server.api_schemas import Params
 from server.errors import BadRequest, NotAcceptable, UnsupportedMediaType, problem
+from server.http.api_collections import PREFIX, service_state
+from server.http.api_examples import error_responses
+from server.http.api_schemas import Params
 
 # --- limits and defaults, shared with the command line ---------------------------------------
 

@@ -8,7 +8,7 @@ complete or an explicit error, never a cut-off body.
 Messages (parent -> worker): ``("sparql", SparqlRequest)``, ``("named", BoundQuery)``,
 ``("ping",)``. Replies: ``("ok", payload)`` or ``("error", kind, message)`` where kind is one
 of ``syntax``, ``not-acceptable``, ``row-cap``, ``failed``. They travel over a Unix socket
-pair (server/channel.py).
+pair (server/sparql/channel.py).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from server.channel import Channel
-from server.formats import choose, offered_media_types
+from server.sparql.channel import Channel
+from server.sparql.formats import choose, offered_media_types
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from server.errors import (
     from_error,
     problem,
 )
-from server.query_worker import SparqlAnswer, SparqlRequest
+from server.sparql.query_worker import SparqlAnswer, SparqlRequest
 
 PATH = "/sparql"
 FORM = "application/x-www-form-urlencoded"

@@ -1,6 +1,6 @@
 """The REST API's collections (one per entity category) and the API URL of any entity.
 
-Shared by the routes (server/api.py) and the response schemas (server/api_schemas.py).
+Shared by the routes (server/http/api.py) and the response schemas (server/http/api_schemas.py).
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ BY_CATEGORY = {c: col for col in COLLECTIONS for c in col.categories}
 
 
 def service_state() -> Any:
-    """The running app's ServiceState (see server/app.py)."""
+    """The running app's ServiceState (see server/http/app.py)."""
     return current_app.extensions["metakg"]
 
 
