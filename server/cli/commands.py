@@ -424,9 +424,11 @@ def render_summary(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-from server.cli.simulate import simulate  # noqa: E402  (the command imports this module lazily)
+from server.cli.export import export  # noqa: E402  (the commands import this module lazily)
+from server.cli.simulate import simulate  # noqa: E402
 
 main.add_command(simulate)
+main.add_command(export)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
