@@ -110,7 +110,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
     state = ServiceState(settings)
     app.extensions["metakg"] = state
 
-    from server.http import api, api_simulate
+    from server.http import api, api_export, api_simulate
     from server.http.sparql import (
         SparqlEndpoint,
         describe_in_openapi,
@@ -120,6 +120,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
 
     app.register_blueprint(api.bp)
     app.register_blueprint(api_simulate.bp)
+    app.register_blueprint(api_export.bp)
     _register_errors(app)
     _register_limits(app, settings)
     if settings["cors"]:
