@@ -66,7 +66,7 @@ def _simulation(path: Path) -> dict[str, Any]:
 @click.command(name="export")
 @click.option("--format", "-f", "fmt", metavar="FORMAT",
               help="Export format: " + ", ".join(_FORMATS) + " (see --list).")
-@click.option("--output", "-o", type=click.Path(path_type=Path),
+@click.option("--output", "-o", "output_name", type=click.Path(),
               help="File to write (a directory for the files of kgx-tsv, kgx-jsonl, neo4j; "
                    "otherwise those come as a zip). Default: standard output.")
 @click.option("--around", multiple=True, metavar="NAME",
@@ -96,7 +96,7 @@ def _simulation(path: Path) -> dict[str, Any]:
 @click.option("--store", type=click.Path(path_type=Path), help="Store directory.")
 def export(
     fmt: str | None,
-    output: Path | None,
+    output_name: str | None,
     around: tuple[str, ...],
     hops: int,
     categories: tuple[str, ...],
@@ -135,6 +135,8 @@ def export(
         write_to_directory,
     )
 
+    output = Path(output_name) if output_name else None
+    as_directory = bool(output_name) and (output_name.endswith(("/", "\\")) or output.is_dir())
     if list_formats:
         for item in available_formats():
             click.echo(f"{item.key:<10} {item.extension:<15} {item.media_type:<26} "
@@ -178,7 +180,7 @@ def export(
                 )
             write_export(chosen, chosen_format, sys.stdout.buffer, info=info)
             sys.stdout.buffer.flush()
-        elif chosen_format.multi_file and (output.is_dir() or str(output).endswith("/")):
+        elif chosen_format.multi_file and as_directory:
             names = write_to_directory(chosen, chosen_format, output, info=info)
             click.echo(f"wrote {', '.join(names)} to {output} ({selection}; {counts})", err=True)
         else:
