@@ -67,7 +67,7 @@ Baselines = dict[ExportFormat, tuple[str, Callable[[], object]]]
 def baselines(graph: nx.MultiDiGraph, rdf: rdflib.Graph) -> Baselines:
     flat = _flat_copy(graph)
     dataset = rdflib.Dataset()
-    dataset.default_context.__iadd__(rdf)
+    dataset.default_graph.__iadd__(rdf)
 
     def graphml() -> bytes:
         out = io.BytesIO()

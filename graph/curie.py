@@ -36,9 +36,19 @@ def converter() -> curies.Converter:
     return curies.Converter.from_prefix_map(prefix_map)
 
 
+@cache
+def _uri_prefixes() -> dict[str, str]:
+    """Canonical prefix -> URI prefix (``curies`` rebuilds this map on every ``expand``)."""
+    return dict(converter().prefix_map)
+
+
 def expand(curie: str) -> str:
     """The IRI of ``curie``; an unknown prefix is an error naming the prefix."""
-    iri = converter().expand(curie)
+    prefix, sep, local = curie.partition(":")
+    base = _uri_prefixes().get(prefix) if sep else None
+    if base is not None:
+        return base + local
+    iri = converter().expand(curie)  # prefix synonyms
     if iri is None:
         prefix = curie.split(":", 1)[0]
         raise ValueError(f"unknown CURIE prefix '{prefix}' in '{curie}'")
