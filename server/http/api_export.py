@@ -23,6 +23,7 @@ from server.errors import BadRequest, NotAcceptable, QueryRefused
 from server.exporting import ExportRequest, dataset_info, export_bytes, parse_params, select
 from server.http.api_collections import PREFIX, service_state
 from server.http.api_examples import error_responses
+from server.http.api_schemas import Params
 from server.sparql.query_worker import SparqlRequest
 
 bp = APIBlueprint("export", __name__, url_prefix=PREFIX, tag="Exports")
@@ -112,11 +113,27 @@ _OK = {
 }
 
 
+class FormatInfo(Schema):
+    name = fields.String(metadata={"example": "graphml"})
+    media_type = fields.String(metadata={"example": "application/graphml+xml"})
+    extension = fields.String(metadata={"example": ".graphml"})
+    family = fields.String(metadata={"example": "graph"})
+    description = fields.String()
+    archive = fields.Boolean(metadata={"description": "true: a zip archive of several files"})
+
+
+class FormatList(Schema):
+    formats = fields.List(fields.Nested(FormatInfo))
+
+
 @bp.get("/export/formats")
-@bp.doc(summary="List the export formats", responses={
-    200: {"description": "Name, media type, extension and description of each format."},
-    **error_responses()})
-def formats() -> Any:
+@bp.input(Params, location="query")
+@bp.output(FormatList, example={"formats": [ExportFormat.GRAPHML.describe()]})
+@bp.doc(summary="List the export formats",
+        description="Name, media type, file extension, family and description of every "
+        "format `GET /api/v1/export` writes; `archive` marks the zip archives.",
+        responses=error_responses(e400=("Invalid parameter", "unknown parameter")))
+def formats(query_data: dict[str, Any]) -> Any:
     _accept_json()
     return {"formats": describe_formats()}
 
