@@ -110,7 +110,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
     state = ServiceState(settings)
     app.extensions["metakg"] = state
 
-    from server.http import api, api_export, api_simulate
+    from server.http import api, api_export, api_simulate, web
     from server.http.sparql import (
         SparqlEndpoint,
         describe_in_openapi,
@@ -120,6 +120,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
 
     app.register_blueprint(api.bp)
     app.register_blueprint(api_simulate.bp)
+    app.register_blueprint(web.bp)
     app.register_blueprint(api_export.bp)
     _register_errors(app)
     _register_limits(app, settings)
@@ -158,7 +159,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
 
     @app.get("/")
     @app.doc(hide=True)
-    def root() -> dict[str, Any]:
+    def root() -> Any:
+        from server.http.web.common import wants_html
+        from server.http.web.pages import home
+
+        if wants_html():  # a browser: the home page; JSON clients keep the index below
+            return home()
         return {
             "name": "metakg",
             "version": version(),

@@ -237,6 +237,21 @@ def service_description(request: Request) -> Response:
     return Response(SERVICE_DESCRIPTION.format(endpoint=request.base_url), mimetype="text/turtle")
 
 
+def _wants_editor(environ: Mapping[str, Any]) -> bool:
+    """A browser's plain ``GET /sparql`` (HTML preferred, no query): the editor page."""
+    if environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") != PATH:
+        return False
+    args = query_args(environ)
+    if "query" in args or "update" in args:
+        return False
+    offered = dict(accepted(environ.get("HTTP_ACCEPT", "")))
+    html = max((q for m, q in offered.items() if m == "text/html"), default=0.0)
+    turtle = max(
+        (q for m, q in offered.items() if m in ("text/turtle", "text/*", "*/*")), default=0.0
+    )
+    return html > turtle
+
+
 class SparqlEndpoint:
     """WSGI middleware: serves ``/sparql`` itself and passes every other path to ``app``."""
 
@@ -266,6 +281,8 @@ class SparqlEndpoint:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("PATH_INFO") not in (PATH, PATH + "/"):
             return self.app(environ, start_response)
+        if _wants_editor(environ):
+            return self.app(environ, start_response)  # the web page's SPARQL editor
         response = self._admit(environ)
         if response is None and environ.get("REQUEST_METHOD") == "GET":
             # The common case (SPARQL clients' GET with query=) without building request and
