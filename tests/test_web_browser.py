@@ -126,11 +126,14 @@ def test_sparql_editor(page: Any, live_server: Any) -> None:
     rows = page.locator("#sparql-table tbody tr").count()
     assert rows > 0
     assert f"{rows} row" in page.inner_text("#sparql-count")
+    page.locator("#results-h").scroll_into_view_if_needed()
+    page.evaluate("() => document.getElementById('sparql-run').scrollIntoView()")
     shot(page, "5-sparql")
     page.get_by_label("Query").fill("SELECT * WHERE { ?s ?p }")
     page.get_by_role("button", name="Run").click()
     page.wait_for_selector("#sparql-error:not([hidden])")
-    assert page.inner_text("#sparql-error")
+    assert "syntax" in page.inner_text("#sparql-error").casefold()
+    page.evaluate("() => document.getElementById('sparql-run').scrollIntoView()")
     shot(page, "6-sparql-error")
     # A 400 answer is reported by Chromium as a failed resource load: expected here.
     page.messages[:] = [m for m in page.messages if "400 (BAD REQUEST)" not in m.upper()]

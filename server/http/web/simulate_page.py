@@ -6,6 +6,7 @@ A plain HTML form (GET, or POST form-encoded): it works without JavaScript."""
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -30,6 +31,7 @@ DEFAULTS = {
     "seed": "",
 }
 EXAMPLE = {"cancer": "DOID:1612", "genes": "EREG, COX2, MMP1, ANGPTL4"}
+NICE_STEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.2, 0.25)
 CHART_WIDTH, LABEL_WIDTH, BAR_WIDTH, ROW = 760, 150, 420, 30
 
 
@@ -109,6 +111,8 @@ def risk_chart(result: dict[str, Any]) -> dict[str, Any]:
     """Geometry of the organ-risk chart: a baseline bar and a profile bar per organ."""
     organs = result["organs"]
     top = max([o["risk"] for o in organs] + [o["baseline_risk"] for o in organs] + [1e-9])
+    step = next((t for t in NICE_STEPS if top / t <= 5), 0.25)
+    top = step * math.ceil(top / step - 1e-9)
     scale = BAR_WIDTH / top
     rows = []
     for i, organ in enumerate(organs):
@@ -127,8 +131,8 @@ def risk_chart(result: dict[str, Any]) -> dict[str, Any]:
             }
         )
     ticks = [
-        {"x": LABEL_WIDTH + round(t * scale, 1), "text": f"{t:.2f}"}
-        for t in (top * f for f in (0, 0.25, 0.5, 0.75, 1))
+        {"x": LABEL_WIDTH + round(i * step * scale, 1), "text": f"{i * step:.3g}"}
+        for i in range(round(top / step) + 1)
     ]
     return {
         "width": CHART_WIDTH,

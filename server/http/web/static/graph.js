@@ -64,9 +64,18 @@
     });
   }
 
+  // Edge labels are drawn while the view is small; past that they would hide the graph, and
+  // each edge's predicate stays in its tooltip.
+  const LABELLED_EDGES = 40;
+
   function edgeShape(edge) {
     const dashed = edge.predicate === "subclass_of";
     return Object.assign({}, edge, { dashes: dashed, width: edge.confidence === "high" ? 2 : 1 });
+  }
+
+  function labelEdges() {
+    const show = edges.length <= LABELLED_EDGES;
+    network.setOptions({ edges: { font: { size: show ? 9 : 0 } } });
   }
 
   async function fetchAround(ids, hopCount) {
@@ -117,6 +126,7 @@
       edges.clear();
       nodes.add(body.nodes.map(shape));
       edges.add(body.edges.map(edgeShape));
+      labelEdges();
       graph.stabilized = false;
       network.stabilize(200);  // lay out before drawing; "stabilizationIterationsDone" fits it
       report(body.truncated ? " (truncated)" : "");
@@ -136,7 +146,8 @@
       nodes.update(body.nodes.filter(function (n) { return !nodes.get(n.id); }).map(shape));
       edges.update(body.edges.filter(function (e) { return !edges.get(e.id); }).map(edgeShape));
       expanded.add(id);
-      report("");
+      labelEdges();
+      report(edges.length > LABELLED_EDGES ? " (hover over an edge for its predicate)" : "");
       updateNodeList();
       updateDownload();
     } catch (error) {

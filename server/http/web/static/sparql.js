@@ -96,7 +96,7 @@
     const text = await response.text();
     try {
       const problem = JSON.parse(text);
-      return problem.detail || problem.title || text;
+      return [problem.title, problem.detail].filter(Boolean).join(": ") || text;
     } catch (error) {
       return text || response.status + " " + response.statusText;
     }
