@@ -257,3 +257,12 @@ def test_release_has_every_format_and_checksums(
     for line in lines:
         digest, name = line.split("  ")
         assert hashlib.sha256((target / name).read_bytes()).hexdigest() == digest
+
+
+def test_the_jsonld_context_is_published(client: Any) -> None:
+    from graph.exports.rdf import jsonld_context
+
+    response = client.get("/context.jsonld")
+    assert response.status_code == 200 and response.mimetype == "application/ld+json"
+    assert response.json == jsonld_context()
+    assert response.json["@context"]["NCBIGene"] == "http://identifiers.org/ncbigene/"

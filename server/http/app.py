@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -156,6 +157,16 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
     @app.doc(hide=True)
     def docs_asset(name: str) -> Response:
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, name)
+
+    @app.get("/context.jsonld")
+    @app.doc(hide=True)
+    def jsonld_context() -> Response:
+        """The JSON-LD context the JSON-LD export is compacted with."""
+        from graph.exports.rdf import jsonld_context as context
+
+        body = json.dumps(context(), indent=2, ensure_ascii=False)
+        return Response(body, mimetype="application/ld+json",
+                        headers={"Access-Control-Allow-Origin": "*"})
 
     @app.get("/")
     @app.doc(hide=True)
