@@ -19,8 +19,8 @@ import jinja2
 from markupsafe import Markup
 
 from graph.exports import register_exporter
+from graph.exports.flatten import CollectingExporter
 from graph.exports.formats import ExportFormat
-from graph.exports.output import DatasetInfo, Output
 from graph.model import EdgeRecord, NodeRecord, SubclassRecord
 from graph.property_graph import SUBCLASS_PREDICATE, edge_attributes, node_attributes
 from graph.vocab import Category
@@ -88,27 +88,10 @@ def _short(predicate: str) -> str:
     return predicate.replace("_", " ")
 
 
-class HtmlExporter:
+class HtmlExporter(CollectingExporter):
     """Collects the graph and writes one self-contained HTML page."""
 
-    keeps_evidence = True
     persistent = False
-
-    def __init__(self, output: Output, *, info: DatasetInfo) -> None:
-        self.output = output
-        self.info = info
-        self.nodes: dict[str, NodeRecord] = {}
-        self.edges: list[EdgeRecord] = []
-        self.hierarchy: list[SubclassRecord] = []
-
-    def write_node(self, node: NodeRecord) -> None:
-        self.nodes[node.id] = node
-
-    def write_edge(self, edge: EdgeRecord) -> None:
-        self.edges.append(edge)
-
-    def write_subclass(self, edge: SubclassRecord) -> None:
-        self.hierarchy.append(edge)
 
     def finalize(self) -> None:
         script, style = vis_assets()
@@ -129,20 +112,21 @@ class HtmlExporter:
 
     def document(self) -> dict[str, Any]:
         """What the page shows: categories with colours, nodes, edges with their evidence."""
-        present = {node.category for node in self.nodes.values()}
+        present = {node.category for node in self.records.nodes.values()}
         categories = [
             {
                 "key": cat.key,
                 "biolink": cat.biolink,
                 "color": colour,
-                "count": sum(1 for n in self.nodes.values() if n.category is cat),
+                "count": sum(1 for n in self.records.nodes.values() if n.category is cat),
             }
             for cat, colour in CATEGORY_COLOURS.items()
             if cat in present
         ]
-        nodes = [self._node(self.nodes[k]) for k in sorted(self.nodes)]
+        nodes = [self._node(self.records.nodes[k]) for k in sorted(self.records.nodes)]
         edges = sorted(
-            [self._edge(e) for e in self.edges] + [self._subclass(s) for s in self.hierarchy],
+            [self._edge(e) for e in self.records.edges]
+            + [self._subclass(s) for s in self.records.hierarchy],
             key=lambda e: e["id"],
         )
         return {
@@ -168,7 +152,7 @@ class HtmlExporter:
         }
 
     def _reference(self, ref: str) -> dict[str, Any]:
-        node = self.nodes.get(ref)
+        node = self.records.nodes.get(ref)
         number = node.prop("referenceNumber") if node else None
         entry: dict[str, Any] = {"id": ref, "number": number}
         if node is not None:

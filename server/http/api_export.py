@@ -147,15 +147,9 @@ def export_get(query_data: dict[str, Any]) -> Response:
         simulation = _json_object(query_data["simulation"], "simulation")
     return _export(
         query_data.get("format"),
-        around=query_data.get("around", ()),
-        hops=query_data.get("hops", 1),
-        categories=query_data.get("category", ()),
-        min_confidence=query_data.get("min_confidence"),
-        predicates=query_data.get("predicate", ()),
-        query=query_data.get("query"),
+        query_data,
         params=_pairs(query_data.get("param", ())),
         simulation=simulation,
-        construct=query_data.get("construct"),
     )
 
 
@@ -167,22 +161,34 @@ def export_get(query_data: dict[str, Any]) -> Response:
 def export_post(json_data: dict[str, Any]) -> Response:
     return _export(
         json_data["format"],
-        around=json_data.get("around", ()),
-        hops=json_data.get("hops", 1),
-        categories=json_data.get("category", ()),
-        min_confidence=json_data.get("min_confidence"),
-        predicates=json_data.get("predicate", ()),
-        query=json_data.get("query"),
+        json_data,
         params=tuple(sorted(json_data.get("params", {}).items())),
         simulation=json_data.get("simulation"),
-        construct=json_data.get("construct"),
     )
 
 
-def _export(fmt_name: str | None, **selection: Any) -> Response:
+def _export(
+    fmt_name: str | None,
+    data: Mapping[str, Any],
+    *,
+    params: tuple[tuple[str, str], ...],
+    simulation: Mapping[str, Any] | None,
+) -> Response:
+    """One export from the validated fields of either route (the same names in both)."""
     fmt = _negotiate(fmt_name)
     state = service_state()
-    req = ExportRequest(fmt=fmt, **{k: _tuple(v) for k, v in selection.items()})
+    req = ExportRequest(
+        fmt=fmt,
+        around=tuple(data.get("around", ())),
+        hops=data.get("hops", 1),
+        categories=tuple(data.get("category", ())),
+        min_confidence=data.get("min_confidence"),
+        predicates=tuple(data.get("predicate", ())),
+        query=data.get("query"),
+        params=params,
+        simulation=simulation,
+        construct=data.get("construct"),
+    )
     chosen, described = select(state.graph, req, index=state.index, construct=_construct)
     info = dataset_info(state.store.manifest, described, version())
     body = export_bytes(chosen, fmt, info=info)
@@ -191,10 +197,6 @@ def _export(fmt_name: str | None, **selection: Any) -> Response:
     response.headers["X-Export-Selection"] = described.encode("ascii", "replace").decode()
     response.vary.add("Accept")
     return response
-
-
-def _tuple(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
 
 
 def _negotiate(name: str | None) -> ExportFormat:
