@@ -44,29 +44,31 @@ not errors, they are reported in ``result.genes``. :class:`ParameterError` for a
 parameter file.
 """
 
+from queries.simulator.arithmetic import Evaluation, baseline, evaluate, profile_shift
 from queries.simulator.cells import CellsResult, Count, OrganCells, StepLoss, run_cells
+from queries.simulator.explain import explain_model
 from queries.simulator.model import (
-    PARAMETERS_FILE,
     CancerContext,
     EdgeRef,
     Entity,
     Fact,
     Model,
-    Parameter,
-    ParameterError,
-    Parameters,
     Reference,
     Step,
     build_model,
-    explain_model,
-    load_parameters,
 )
 from queries.simulator.null import NullReport, OrganNull, null_model
+from queries.simulator.parameters import (
+    PARAMETERS_FILE,
+    Parameter,
+    ParameterError,
+    Parameters,
+    load_parameters,
+)
 from queries.simulator.paths import (
     MAX_CELLS,
     MODES,
     CascadePath,
-    Evaluation,
     GeneEffect,
     GeneReport,
     Hop,
@@ -76,9 +78,6 @@ from queries.simulator.paths import (
     SimulationResult,
     TargetEffect,
     TargetRanking,
-    baseline,
-    evaluate,
-    profile_shift,
     rank_targets,
     render_text,
     simulate,

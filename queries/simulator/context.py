@@ -1,0 +1,185 @@
+"""One cancer type's arrays: baseline log-odds, arrival, routes and the gene effect tensor."""
+
+from __future__ import annotations
+
+import math
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from queries.simulator.model import CancerContext, Choice, EdgeRef, Entity, Fact, GeneEdge, Model
+
+
+def _logit(share: float, clip: float) -> float:
+    share = min(max(share, clip), 1.0 - clip)
+    return math.log(share / (1.0 - share))
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def _inherited(model: Model, lineage: tuple[str, ...], slot: str) -> tuple[tuple[Any, ...], str]:
+    """A cancer type's facts of one kind: its own, else the nearest ancestor's."""
+    for cancer_id in lineage:
+        found = getattr(model.cancers[cancer_id], slot)
+        if found:
+            return found, cancer_id
+    return (), lineage[0]
+
+
+def build_context(model: Model, cancer_id: str) -> CancerContext:
+    p = model.parameters
+    lineage = model.lineage(cancer_id)
+    lineage_set = set(lineage)
+    descendants = set(model.descendants(cancer_id))
+    n_organs, n_steps, n_genes = len(model.organs), len(model.steps), len(model.genes)
+    info = model.cancers[cancer_id]
+    entity = info.entity
+
+    def source(owner: str) -> Entity | None:
+        return None if owner == cancer_id else model.cancers[owner].entity
+
+    # Baseline log-odds: step baselines, then barrier, sites and latency class.
+    base = np.zeros((n_organs, n_steps))
+    facts: dict[tuple[int, int], list[Fact]] = {}
+    for s, param in enumerate(model.step_baselines):
+        base[:, s] = float(param.value)  # type: ignore[arg-type]
+    for o, organ in enumerate(model.organs):
+        base[o, model.barrier_step] += organ.barrier_logit
+        if organ.barriers:
+            facts.setdefault((o, model.barrier_step), []).extend(organ.barriers)
+    site_edges, site_owner = _inherited(model, lineage, "sites")
+    weight = p.number("sites.frequency_weight")
+    clip = p.number("sites.frequency_clip")
+    best_site: dict[int, Fact] = {}
+    for o, edge in site_edges:
+        conf = p.keyed("sites", edge.confidence, "logit")
+        value = float(conf.value)  # type: ignore[arg-type]
+        names: tuple[str, ...] = (conf.name,)
+        if edge.frequency is not None:
+            value += weight * _logit(float(edge.frequency), clip)
+            names += ("sites.frequency_weight", "sites.frequency_clip")
+        fact = Fact("site", edge, value, names, source(site_owner))
+        if o not in best_site or value > best_site[o].value:
+            best_site[o] = fact
+    sites = tuple(best_site[o] for o in sorted(best_site))
+    for o, fact in best_site.items():
+        base[o, model.site_step] += fact.value
+        facts.setdefault((o, model.site_step), []).append(fact)
+    latency_edges, latency_owner = _inherited(model, lineage, "latency")
+    latency_class = latency_fact = None
+    if latency_edges:
+        latency_class, edge = latency_edges[0]
+        param = model.latency_params.get(latency_class.id, p["latency_classes.default.logit"])
+        latency_fact = Fact(
+            "latency_class",
+            edge,
+            float(param.value),
+            (param.name,),
+            source(latency_owner),  # type: ignore[arg-type]
+        )
+        if model.latency_step is not None:
+            base[:, model.latency_step] += latency_fact.value
+            for o in range(n_organs):
+                facts.setdefault((o, model.latency_step), []).append(latency_fact)
+
+    # Arrival: the first capillary bed traps most cells; other organs are reached arterially.
+    bed_edges, bed_owner = _inherited(model, lineage, "first_beds")
+    first_logit = p.number("circulation.first_bed_logit")
+    arterial_logit = p.number("circulation.arterial_logit")
+    arrival_logit = np.full(n_organs, arterial_logit)
+    arrival_facts: dict[int, list[Fact]] = {
+        o: [Fact("arterial", None, arterial_logit, ("circulation.arterial_logit",))]
+        for o in range(n_organs)
+    }
+    first_beds = []
+    for o, edge in bed_edges:
+        fact = Fact(
+            "first_capillary_bed",
+            edge,
+            first_logit,
+            ("circulation.first_bed_logit",),
+            source(bed_owner),
+        )
+        first_beds.append(fact)
+        arrival_logit[o] = first_logit
+        arrival_facts[o] = [fact]
+    relays = tuple(sorted({o for o, _ in bed_edges}))
+
+    # Gene effects: per (gene, organ, step), the strongest applicable assertion.
+    factors = {
+        "unspecified": p.number("context.unspecified_factor"),
+        "subtype": p.number("context.descendant_factor"),
+        "other_cancer": p.number("context.other_cancer_factor"),
+    }
+
+    def context_of(cancer: str | None) -> tuple[str, float]:
+        if cancer is None:
+            return "unspecified", factors["unspecified"]
+        if cancer in lineage_set:
+            return "lineage", 1.0
+        if cancer in descendants:
+            return "subtype", factors["subtype"]
+        return "other_cancer", factors["other_cancer"]
+
+    effects = np.zeros((n_genes, n_organs, n_steps))
+    choices: dict[tuple[int, int, int], Choice] = {}
+    excluded: dict[int, tuple[EdgeRef, ...]] = {}
+    for g, edges in model.gene_edges.items():
+        direct_here = any(
+            e.kind != "cancer_fallback" and context_of(e.cancer)[0] in ("lineage", "unspecified")
+            for e in edges
+        )
+        organ_specific = {o for e in edges if e.kind == "specific" and e.organs for o in e.organs}
+        candidates: dict[tuple[int, int], list[tuple[float, GeneEdge, str, float]]] = {}
+        unused: list[EdgeRef] = []
+        for e in edges:
+            if e.kind == "cancer_fallback" and direct_here:
+                continue
+            context, factor = context_of(e.cancer)
+            value = e.weight * factor
+            if value == 0.0:
+                unused.append(e.edge)
+                continue
+            hit = e.organs if e.organs is not None else range(n_organs)
+            for o in hit:
+                if e.kind == "organ_fallback" and o in organ_specific:
+                    continue
+                candidates.setdefault((o, e.step), []).append((value, e, context, factor))
+        for (o, s), found in candidates.items():
+            found.sort(key=lambda c: (-abs(c[0]), c[1].edge.id))
+            value, chosen, context, factor = found[0]
+            effects[g, o, s] = value
+            supporting = tuple(
+                dict.fromkeys(c[1].edge for c in found[1:] if c[1].edge != chosen.edge)
+            )
+            choices[(g, o, s)] = Choice(chosen, context, factor, value, supporting)
+        if unused:
+            excluded[g] = tuple(dict.fromkeys(unused))
+
+    seeding = _sigmoid(p.number("circulation.secondary_seeding_logit"))
+    return CancerContext(
+        cancer=entity,
+        lineage=tuple(model.cancers[c].entity for c in lineage),
+        venous_drainage=info.venous_drainage
+        or next(
+            (model.cancers[c].venous_drainage for c in lineage if model.cancers[c].venous_drainage),
+            None,
+        ),
+        sites=sites,
+        first_beds=tuple(first_beds),
+        latency_class=latency_class,
+        latency_fact=latency_fact,
+        base=base,
+        arrival=1.0 / (1.0 + np.exp(-arrival_logit)),
+        arterial=_sigmoid(arterial_logit),
+        seeding=seeding,
+        relays=relays,
+        facts=MappingProxyType({k: tuple(v) for k, v in facts.items()}),
+        arrival_facts=MappingProxyType({k: tuple(v) for k, v in arrival_facts.items()}),
+        effects=effects,
+        choices=MappingProxyType(choices),
+        excluded=MappingProxyType(excluded),
+    )

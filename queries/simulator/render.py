@@ -1,0 +1,78 @@
+"""The plain-text report of a simulation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from queries.simulator.results import SimulationResult
+
+# --- text ----------------------------------------------------------------------------------
+
+
+def render_text(
+    result: SimulationResult, *, paths: int = 1, hops: bool = True, organs: int | None = None
+) -> str:
+    """A plain-text report: the organ table, then the top ``paths`` path(s) of each organ (of
+    the first ``organs`` organs by rank, or all), hop by hop with the evidence."""
+    lines = [f"Cancer type: {result.cancer.label} ({result.cancer.id})"]
+    if result.lineage:
+        lines.append("  inherits from: " + ", ".join(e.label for e in result.lineage))
+    beds = ", ".join(f.edge.object.label for f in result.first_capillary_beds if f.edge)
+    lines.append(
+        f"  venous drainage: {result.venous_drainage or 'unknown'}; first capillary bed: "
+        f"{beds or 'none (arterial)'}"
+    )
+    if result.genes:
+        lines.append("")
+        lines.append("Input genes")
+        for report in result.genes:
+            lines.append(f"  {report.input} [{report.role}]: {report.status}: {report.message}")
+    lines.append("")
+    lines.append(f"{'rank':>4}  {'organ':<18} {'risk':>7} {'baseline':>9} {'change':>8}  latency")
+    for item in result.organs:
+        latency = item.latency.latency_class.label if item.latency.latency_class else "unknown"
+        lines.append(
+            f"{item.rank:>4}  {item.organ.label:<18} {item.risk:>7.4f} {item.baseline_risk:>9.4f}"
+            f" {item.change:>+8.4f}  {latency}"
+        )
+    lines.append(
+        f"  any distant organ: {result.distant_risk:.4f} (baseline "
+        f"{result.baseline_distant_risk:.4f})"
+    )
+    if hops:
+        for item in result.organs[:organs]:
+            for path in item.paths[:paths]:
+                lines.append("")
+                via = f" via {path.relay.label}" if path.relay else ""
+                lines.append(
+                    f"{item.organ.label}: {path.route} route{via}, p = {path.probability:.4f} "
+                    f"(baseline {path.baseline_probability:.4f})"
+                )
+                lines.append(f"  start: primary tumour ({path.start.label})")
+                for hop in path.hops:
+                    lines.append(
+                        f"  -> {hop.label}: p = {hop.probability:.3f} "
+                        f"(baseline {hop.baseline_probability:.3f}) [{hop.evidence}]"
+                    )
+                    for fact in hop.facts:
+                        if fact.edge is None:
+                            continue
+                        refs = ", ".join(_ref(r) for r in fact.edge.references)
+                        lines.append(
+                            f"       {fact.kind.replace('_', ' ')}: {fact.edge.subject.label} "
+                            f"{fact.edge.predicate} {fact.edge.object.label} "
+                            f"({fact.value:+.2f}; {fact.edge.confidence}; refs {refs})"
+                        )
+                    for effect in hop.effects:
+                        refs = ", ".join(_ref(r) for r in effect.assertion.references)
+                        lines.append(
+                            f"       {effect.gene.label} ({effect.state}) {effect.direction} "
+                            f"{effect.shift:+.2f} log-odds; {effect.assertion.predicate} "
+                            f"{effect.assertion.object.label}; {effect.assertion.confidence}; "
+                            f"refs {refs}"
+                        )
+    return "\n".join(lines)
+
+
+def _ref(reference: Any) -> str:
+    return str(reference.number) if reference.number is not None else reference.id
