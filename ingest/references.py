@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TextIO
 
 from graph.model import NodeRecord, Record, Reference, SourceLocation
-from graph.vocab import Category
+from graph.vocab import MKG_TERMS, Category
 from ingest.problems import Problems
 from ingest.registry import register
 from ingest.tabular import Row, read_lines, read_table
@@ -44,15 +44,16 @@ COLUMNS = (
     "doi",
     "pmid",
     "pmcid",
+    "identifier_source",
     "retracted",
     "retraction_note",
 )
 REQUIRED = ("number", "authors", "et_al", "title", "journal", "volume", "pages", "year")
-OPTIONAL = ("doi", "pmid", "pmcid", "retracted", "retraction_note")
-
-#: Columns of ``reference_ids.tsv``.
-ID_REQUIRED = ("number",)
-ID_OPTIONAL = ("doi", "pmid", "pmcid", "retracted", "retraction_note", "source")
+OPTIONAL = ("doi", "pmid", "pmcid", "identifier_source", "retracted", "retraction_note")
+#: The sibling table of verified identifiers that ``references.tsv`` is generated from.
+IDS_TABLE = "reference_ids.tsv"
+#: The publication-node property that says where each identifier was verified.
+IDENTIFIER_SOURCE = "identifierSource"
 
 NODE_PREFIX = "metakg:ref/"
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -101,6 +102,22 @@ _PMCID = re.compile(r"PMC[0-9]+")
 _YEAR_CELL = re.compile(r"[0-9]{4}")
 _NUMBER_CELL = re.compile(r"[0-9]+")
 _BOOLEANS = {"yes": True, "no": False, "": False}
+
+
+@dataclass(frozen=True, slots=True)
+class CuratedReference(Reference):
+    """A reference of the curated table: also says where each identifier was verified,
+    as ``doi, pmid: <page> | pmcid: <page>`` (see :mod:`ingest.reference_ids`)."""
+
+    identifier_source: str = ""
+
+
+def curated_reference(ref: Reference) -> CuratedReference:
+    """``ref`` as a :class:`CuratedReference` (keeping its ``identifier_source`` if any)."""
+    if isinstance(ref, CuratedReference):
+        return ref
+    values = {f.name: getattr(ref, f.name) for f in dataclasses.fields(Reference)}
+    return CuratedReference(**values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -442,6 +459,10 @@ def reference_node(ref: Reference) -> NodeRecord:
         ("retracted", ref.retracted),
         ("retractionNote", ref.retraction_note),
     ]
+    source = getattr(ref, "identifier_source", "")
+    # Emitted once graph/vocab.py registers the term (every property must be a known term).
+    if source and IDENTIFIER_SOURCE in MKG_TERMS:
+        properties.append((IDENTIFIER_SOURCE, source))
     kept = tuple(sorted((name, value) for name, value in properties if value != ""))
     return NodeRecord(
         id=f"{NODE_PREFIX}{ref.number}",
@@ -493,12 +514,24 @@ def _nature_authors(ref: Reference) -> str:
 # === the curated tables ======================================================================
 
 
-def read_references_tsv(path: Path, problems: Problems) -> Iterator[Reference]:
+def read_references_tsv(path: Path, problems: Problems) -> Iterator[CuratedReference]:
     """Yield the references of a ``references.tsv`` table, reporting every bad cell.
 
     A row whose number or year is unusable, or whose number repeats, is left out; a bad
-    identifier or flag is reported and left empty.
+    identifier or flag is reported and left empty. When ``reference_ids.tsv`` sits beside
+    the table, every identifier is checked against it (an identifier that a source
+    contradicts, or a table not regenerated since, is an error).
     """
+    refs = list(_read_references_rows(path, problems))
+    ids = path.parent / IDS_TABLE
+    if ids.is_file() and path.name != IDS_TABLE:
+        from ingest.reference_ids import check_references_table
+
+        check_references_table(refs, ids, str(path), problems)
+    yield from refs
+
+
+def _read_references_rows(path: Path, problems: Problems) -> Iterator[CuratedReference]:
     file = str(path)
     seen: dict[int, int] = {}
     for row in read_table(path, problems, required=REQUIRED, optional=OPTIONAL):
@@ -509,7 +542,7 @@ def read_references_tsv(path: Path, problems: Problems) -> Iterator[Reference]:
         et_al = _boolean(row, "et_al", file, problems)
         if number is None or year is None or title is None:
             continue
-        yield Reference(
+        yield CuratedReference(
             number=number,
             authors=row.multi("authors"),
             title=title,
@@ -519,7 +552,8 @@ def read_references_tsv(path: Path, problems: Problems) -> Iterator[Reference]:
             year=year,
             source=SourceLocation(file, row.line),
             et_al=et_al,
-            **identifiers,
+            identifier_source=row.get("identifier_source"),
+            **identifiers,  # type: ignore[arg-type]
         )
 
 
@@ -554,6 +588,7 @@ def _row_values(ref: Reference) -> tuple[str, ...]:
         ref.doi or "",
         ref.pmid or "",
         ref.pmcid or "",
+        getattr(ref, "identifier_source", ""),
         _yes_no(ref.retracted),
         ref.retraction_note,
     )
@@ -570,64 +605,6 @@ def _cell(value: str, ref: Reference) -> str:
 
 def _yes_no(flag: bool) -> str:
     return "yes" if flag else "no"
-
-
-def merge_identifiers(
-    refs: Iterable[Reference], ids_path: Path, problems: Problems
-) -> list[Reference]:
-    """Add the hand-verified identifiers and retraction flags of ``ids_path`` to ``refs``.
-
-    ``ids_path`` has the columns ``number, doi, pmid, pmcid, retracted, retraction_note,
-    source``. A number that is not among ``refs`` is reported (``unknown-reference``); so is a
-    value that contradicts one the reference already has (``conflicting-identifier``).
-    """
-    by_number = {ref.number: ref for ref in refs}
-    file = str(ids_path)
-    seen: dict[int, int] = {}
-    for row in read_table(ids_path, problems, required=ID_REQUIRED, optional=ID_OPTIONAL):
-        number = _number(row, file, problems, seen)
-        identifiers = _identifiers(row, file, problems)
-        if number is None:
-            continue
-        if number not in by_number:
-            problems.add(
-                file,
-                row.line,
-                "number",
-                "unknown-reference",
-                f"reference number {number} is not in the reference list; expected one of "
-                f"{_number_range(by_number)}: correct the number or delete the row",
-            )
-            continue
-        by_number[number] = _apply(by_number[number], identifiers, row, file, problems)
-    return list(by_number.values())
-
-
-def _apply(
-    ref: Reference, identifiers: dict[str, object], row: Row, file: str, problems: Problems
-) -> Reference:
-    changes: dict[str, object] = {}
-    for name in ("doi", "pmid", "pmcid"):
-        new = identifiers[name]
-        old = getattr(ref, name)
-        if new is None:
-            continue
-        if old and old != new:
-            problems.add(
-                file,
-                row.line,
-                name,
-                "conflicting-identifier",
-                f"reference {ref.number} already has {name} '{old}' but this row gives "
-                f"'{new}'; expected one value: keep only the verified one",
-            )
-            continue
-        changes[name] = new
-    if identifiers["retracted"]:
-        changes["retracted"] = True
-    if identifiers["retraction_note"]:
-        changes["retraction_note"] = identifiers["retraction_note"]
-    return dataclasses.replace(ref, **changes)  # type: ignore[arg-type]
 
 
 def _number_range(by_number: dict[int, Reference]) -> str:
@@ -803,6 +780,8 @@ def generate_references_tsv(page: Path, ids: Path | None, problems: Problems) ->
         return ""
     refs = parse_reference_list("\n".join(lines), file=str(page), problems=problems)
     if ids is not None:
+        from ingest.reference_ids import merge_identifiers
+
         refs = merge_identifiers(refs, ids, problems)
     ordered = sorted(refs, key=lambda ref: ref.number)
     return format_references_tsv(ordered, comments=_comments(page, ids))
@@ -819,7 +798,7 @@ def _comments(page: Path, ids: Path | None) -> tuple[str, ...]:
         "reference_ids.tsv and regenerate.",
         "Identifiers (doi, pmid, pmcid) and retraction flags come only from the hand-curated "
         "reference_ids.tsv and are filled only where verified in a source; empty means not "
-        "verified, not absent.",
+        "verified, not absent. identifier_source says where each one was seen.",
     )
 
 
@@ -856,11 +835,12 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
 
 __all__ = [
     "COLUMNS",
+    "CuratedReference",
     "citation",
+    "curated_reference",
     "format_references_tsv",
     "generate_references_tsv",
     "main",
-    "merge_identifiers",
     "parse_entry",
     "parse_reference_list",
     "read_reference_list",
@@ -873,4 +853,7 @@ __all__ = [
 
 
 if __name__ == "__main__":
+    # ``python -m`` runs this file as ``__main__``: let ingest.reference_ids import this very
+    # module rather than a second copy (which would register the ingestor twice).
+    sys.modules.setdefault("ingest.references", sys.modules[__name__])
     sys.exit(main())

@@ -12,12 +12,13 @@ import pytest
 from graph.model import Reference, SourceLocation
 from graph.vocab import MKG_TERMS, Category
 from ingest.problems import Problems
+from ingest.reference_ids import merge_identifiers
 from ingest.references import (
     COLUMNS,
+    CuratedReference,
     citation,
     generate_references_tsv,
     main,
-    merge_identifiers,
     parse_reference_list,
     read_reference_list,
     read_references_tsv,
@@ -230,7 +231,7 @@ def test_reference_node(merged: dict[int, Reference]) -> None:
     assert node.id == "metakg:ref/106"
     assert node.category is Category.PUBLICATION
     assert node.label == "Lysyl oxidase is essential for hypoxia-induced metastasis"
-    assert node.xrefs == ("doi:10.1038/nature04695",)
+    assert node.xrefs == ("PMID:16642001", "doi:10.1038/nature04695")
     assert node.prop("retracted") is True
     assert "2020" in str(node.prop("retractionNote"))
     assert node.prop("authors") == "Erler, J. T. et al."
@@ -433,6 +434,7 @@ GOOD_ROW = "\t".join(
         "10.1038/x1",
         "123",
         "PMC45",
+        "doi, pmid, pmcid: https://example.org/record/1",
         "no",
         "",
     )
@@ -491,7 +493,7 @@ def test_duplicate_number_keeps_the_first_row(tmp_path: Path) -> None:
 
 
 def test_write_then_read_round_trip(tmp_path: Path) -> None:
-    ref = Reference(
+    ref = CuratedReference(
         number=7,
         authors=("Smith, J.",),
         title="T",
@@ -503,6 +505,7 @@ def test_write_then_read_round_trip(tmp_path: Path) -> None:
         doi="10.1000/abc",
         retracted=True,
         retraction_note="gone",
+        identifier_source="doi: https://example.org/abc",
     )
     path = tmp_path / "out.tsv"
     write_references_tsv([ref], path, comments=("made in a test",))
@@ -556,11 +559,13 @@ def test_merge_unknown_number(tmp_path: Path) -> None:
     assert all(ref.doi is None for ref in refs)
 
 
-def test_merge_bad_and_duplicate_rows(tmp_path: Path) -> None:
-    path = _ids(tmp_path, "1\tnot-a-doi\t\t\tno\t\tx", "1\t\t42\t\tno\t\tx")
+def test_merge_bad_rows_and_a_second_source(tmp_path: Path) -> None:
+    # Two rows for one reference are two sources; they add up when they agree.
+    path = _ids(tmp_path, "1\tnot-a-doi\t\t\tno\t\tx", "1\t\t42\t\tno\t\ty")
     problems = Problems()
-    merge_identifiers(_two_refs(), path, problems)
-    assert _codes(problems) == [(2, "doi", "bad-doi"), (3, "number", "duplicate-key")]
+    refs = merge_identifiers(_two_refs(), path, problems)
+    assert _codes(problems) == [(2, "doi", "bad-doi")]
+    assert (refs[0].doi, refs[0].pmid) == (None, "42")
 
 
 def test_merge_conflicting_identifier(tmp_path: Path) -> None:
