@@ -11,6 +11,7 @@ import pytest
 from graph import stats
 from graph.store import KnowledgeStore
 from graph.vocab import Category, Predicate
+from ingest.curated import default_data_dir
 from ingest.pipeline import KnowledgeBase
 from tests.conftest import GENE_INFO, HUMAN_DO, need
 
@@ -140,3 +141,144 @@ def test_organ_identifiers_are_the_verified_ones(
     nodes = {n.id: n for n in kb.nodes}
     assert uberon in nodes
     assert nodes[uberon].label.casefold() == label
+
+
+# --- sites, latency, hierarchy, barriers (issue 9) -------------------------------------------
+
+#: Cancer types with no citable source for their sites or latency yet (docs/sources.md,
+#: "Not yet recorded"). A test below fails as soon as one of them gets rows, so this list and
+#: the docs stay true.
+WITHOUT_CITABLE_SITES = {"kidney_cancer", "renal_cell_carcinoma", "head_neck_scc"}
+#: Organs whose vascular barrier is explicitly unknown (docs/sources.md, "Barriers").
+BARRIER_UNKNOWN = {"adrenal_gland", "skin"}
+
+
+def _ids(kb: KnowledgeBase, category: Category) -> dict[str, str]:
+    """Short name (the curated table's id) -> node id, for one category."""
+    names: dict[str, str] = {}
+    for node in kb.nodes:
+        if node.category is category:
+            for name in (node.label.casefold(), *node.synonyms):
+                names.setdefault(name.casefold().replace(" ", "_"), node.id)
+    return names
+
+
+def _curated_slugs(table: str) -> list[str]:
+    path = default_data_dir() / table
+    lines = [x for x in path.read_text(encoding="utf-8").splitlines() if x and x[0] != "#"]
+    return [x.split("\t", 1)[0] for x in lines[1:]]
+
+
+def _by_subject(kb: KnowledgeBase, predicate: str) -> dict[str, list]:  # type: ignore[type-arg]
+    found: dict[str, list] = {}  # type: ignore[type-arg]
+    for edge in kb.edges:
+        if edge.predicate.key == predicate:
+            found.setdefault(edge.subject, []).append(edge)
+    return found
+
+
+def test_every_cancer_type_has_sites_unless_documented(kb: KnowledgeBase) -> None:
+    cancers = _ids(kb, Category.CANCER_TYPE)
+    sites = _by_subject(kb, "metastasizes_to")
+    slugs = _curated_slugs("cancer_types.tsv")
+    assert WITHOUT_CITABLE_SITES < set(slugs)
+    for slug in slugs:
+        recorded = sites.get(cancers[slug], [])
+        if slug in WITHOUT_CITABLE_SITES:
+            assert not recorded, f"{slug} now has sites: update WITHOUT_CITABLE_SITES and docs"
+        else:
+            assert recorded, f"{slug} has no metastasizes_to row"
+    # Types that the issue named, and brain for non-small cell lung cancer.
+    organs = _ids(kb, Category.ORGAN)
+    for slug in ("melanoma", "sclc", "lung_cancer"):
+        assert len(sites[cancers[slug]]) >= 4, slug
+    assert organs["brain"] in {e.object for e in sites[cancers["nsclc"]]}
+
+
+def test_unrelated_cancer_types_record_different_sites(kb: KnowledgeBase) -> None:
+    """Two cancer types that are not subtype and ancestor never share the same site set (with
+    confidence and frequency), so their profile-free rankings can differ."""
+    parents: dict[str, set[str]] = {}
+    for link in kb.hierarchy:
+        parents.setdefault(link.child, set()).add(link.parent)
+
+    def ancestors(node: str) -> set[str]:
+        found: set[str] = set()
+        stack = [node]
+        while stack:
+            for parent in parents.get(stack.pop(), ()):
+                if parent not in found:
+                    found.add(parent)
+                    stack.append(parent)
+        return found
+
+    signatures: dict[tuple, list[str]] = {}  # type: ignore[type-arg]
+    for subject, edges in _by_subject(kb, "metastasizes_to").items():
+        key = tuple(sorted((e.object, e.confidence.value, e.frequency or 0.0) for e in edges))
+        for other in signatures.get(key, []):
+            related = other in ancestors(subject) or subject in ancestors(other)
+            assert related, f"{subject} and {other} record the same sites"
+        signatures.setdefault(key, []).append(subject)
+
+
+def test_frequencies_are_only_the_per_patient_shares_of_hess(kb: KnowledgeBase) -> None:
+    with_frequency = [e for e in kb.edges if e.frequency is not None]
+    assert with_frequency
+    for edge in with_frequency:
+        assert edge.predicate.key == "metastasizes_to", edge.source
+        assert "metakg:ref/12" in edge.references, edge.source
+
+
+def test_subtypes_are_linked_to_their_parents(kb: KnowledgeBase) -> None:
+    cancers = _ids(kb, Category.CANCER_TYPE)
+    links = {(s.child, s.parent) for s in kb.hierarchy}
+    for child, parent in [
+        ("skin_melanoma", "melanoma"),
+        ("uveal_melanoma", "melanoma"),
+        ("renal_cell_carcinoma", "kidney_cancer"),
+        ("sclc", "lung_cancer"),
+        ("nsclc", "lung_cancer"),
+        ("breast_luminal", "breast_cancer"),
+    ]:
+        assert (cancers[child], cancers[parent]) in links, (child, parent)
+
+
+def test_latency_classes_cover_the_types_with_a_source(kb: KnowledgeBase) -> None:
+    cancers = _ids(kb, Category.CANCER_TYPE)
+    latency = _by_subject(kb, "has_latency_class")
+    for slug in ("breast_cancer", "lung_cancer", "melanoma", "prostate_cancer", "sclc"):
+        assert len(latency.get(cancers[slug], [])) == 1, slug
+    for slug in WITHOUT_CITABLE_SITES:
+        assert cancers[slug] not in latency, slug
+
+
+def test_every_organ_has_a_barrier_or_is_documented_unknown(kb: KnowledgeBase) -> None:
+    organs = _ids(kb, Category.ORGAN)
+    barriers = _by_subject(kb, "has_barrier")
+    for slug in _curated_slugs("organs.tsv"):
+        recorded = barriers.get(organs[slug], [])
+        if slug in BARRIER_UNKNOWN:
+            assert not recorded, f"{slug} now has a barrier: drop it from BARRIER_UNKNOWN and docs"
+        else:
+            assert len(recorded) == 1, f"{slug} has {len(recorded)} barrier rows"
+
+
+def test_lymph_nodes_alone_are_reached_through_lymph(kb: KnowledgeBase) -> None:
+    organs = _ids(kb, Category.ORGAN)
+    lymphatic = {e.subject for e in kb.edges if e.object == "metakg:barrier/lymphatic_sinus"}
+    assert lymphatic == {organs["lymph_node"]}
+
+
+def test_the_met_drug_resistance_row_claims_no_metastasis(kb: KnowledgeBase) -> None:
+    cancers = _ids(kb, Category.CANCER_TYPE)
+    genes = {n.symbol: n.id for n in kb.nodes if n.category is Category.GENE}
+    rows = [
+        e
+        for e in kb.edges
+        if e.subject == genes["MET"]
+        and e.predicate.key == "contributes_to"
+        and e.object == cancers["lung_cancer"]
+    ]
+    assert len(rows) == 1
+    assert rows[0].confidence.value == "low"
+    assert rows[0].direction.value == "associated"
