@@ -129,7 +129,7 @@ def sniff_gene_info(path: Path) -> bool:
     if not path.is_file():
         return False
     try:
-        with _open_binary(path) as handle:
+        with open_binary(path) as handle:
             first = handle.readline(4096)
     except (OSError, EOFError, zlib.error):
         return False
@@ -169,6 +169,20 @@ class _Columns:
 )
 def ingest_gene_info(path: Path, problems: Problems) -> Iterator[Record]:
     """Yield one :class:`NodeRecord` per row of an NCBI ``gene_info`` file."""
+    for row in iter_gene_rows(path, problems):
+        yield row.node
+
+
+@dataclass(frozen=True, slots=True)
+class GeneRow:
+    """One row of gene_info: its node and NCBI's ``type_of_gene`` (protein-coding, ncRNA ...)."""
+
+    node: NodeRecord
+    type_of_gene: str
+
+
+def iter_gene_rows(path: Path, problems: Problems) -> Iterator[GeneRow]:
+    """Every usable row of a ``gene_info`` file, of the first row's organism, in file order."""
     file = str(path)
     lines = _decoded_lines(path, problems)
     columns: _Columns | None = None
@@ -195,7 +209,7 @@ def ingest_gene_info(path: Path, problems: Problems) -> Iterator[Record]:
         if node.taxon != taxon:
             other_taxa[node.taxon or ""] = other_taxa.get(node.taxon or "", 0) + 1
             continue
-        yield node
+        yield GeneRow(node, columns.cell(text.split("\t"), "type_of_gene"))
     if other_taxa:
         problems.add(
             file,
@@ -360,7 +374,7 @@ def _split_values(cell: str) -> list[str]:
 # --------------------------------------------------------------------------- reading
 
 
-def _open_binary(path: Path) -> AbstractContextManager[BinaryIO]:
+def open_binary(path: Path) -> AbstractContextManager[BinaryIO]:
     """Open ``path`` for reading bytes, decompressing it when it starts with the gzip magic."""
     with path.open("rb") as probe:
         magic = probe.read(2)
@@ -373,7 +387,7 @@ def _raw_lines(path: Path, problems: Problems) -> Iterator[tuple[int, bytes]]:
     """``(line number, bytes)`` pairs; an unreadable or truncated file becomes a problem."""
     number = 0
     try:
-        with _open_binary(path) as handle:
+        with open_binary(path) as handle:
             for number, raw in enumerate(handle, start=1):
                 yield number, raw
     except (OSError, EOFError, zlib.error) as exc:

@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from graph.model import EdgeRecord, NodeRecord, SourceLocation, SubclassRecord
-from graph.names import NameIndex
+from graph.names import NameIndex, Resolution
 from graph.vocab import GENE_LIKE, Category
-from ingest import registry
+from ingest import gene_table, registry
 from ingest.curated import default_data_dir
 from ingest.problems import Level, Problem, Problems, ValidationFailed
 from ingest.registry import IngestorSpec
@@ -120,6 +120,7 @@ class _Merger:
         self.hierarchy: list[SubclassRecord] = []
         self.resolved: list[EdgeRecord] = []
         self._display: dict[str, str] = {}
+        self._gene_table = False
 
     # -- reading -------------------------------------------------------------------------
     def read(self, source: Source) -> None:
@@ -222,6 +223,8 @@ class _Merger:
                 self._pull_disease(node.id)
         index = NameIndex(self.nodes.values())
         fallback = NameIndex(self.dictionary.values())
+        # Without a gene_info source, the shipped human gene table resolves unknown genes.
+        self._gene_table = not any(n.category in GENE_LIKE for n in self.dictionary.values())
         publications = {
             x.casefold(): n.id
             for n in self.nodes.values()
@@ -322,6 +325,8 @@ class _Merger:
                 index.add(self.dictionary[extra.node_id])
                 return extra.node_id
             found = extra if extra.candidates else found
+        if found.node_id is None and not found.candidates and self._gene_table:
+            found = self._from_gene_table(name, categories, index)
         if found.node_id is not None:
             return found.node_id
         what = _category_words(categories)
@@ -373,6 +378,18 @@ class _Merger:
             + f"; {fix}",
         )
         return None
+
+    def _from_gene_table(
+        self, name: str, categories: tuple[Category, ...], index: NameIndex
+    ) -> Resolution:
+        other = index.resolve(name)
+        if other.node_id is not None or other.candidates:
+            return Resolution(name, None, ())  # another kind of entity: reported as such
+        found, new = gene_table.resolve(name, categories, self.nodes)
+        if new is not None:
+            self.nodes[new.id] = new
+            index.add(new)
+        return found
 
     def _reference(self, edge: EdgeRecord, ref: str, publications: dict[str, str]) -> str | None:
         where = (edge.source.file, edge.source.line, "references")

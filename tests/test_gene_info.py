@@ -278,3 +278,16 @@ def test_truncated_gzip(tmp_path: Path) -> None:
     path.write_bytes(data[: len(data) // 2])
     records, problems = ingest(path)
     assert [p.code for p in problems] == ["unreadable-file"]
+
+
+def test_rows_carry_ncbi_gene_type(tmp_path: Path) -> None:
+    from ingest.gene_info import iter_gene_rows
+
+    path = write(tmp_path / "x.gene_info", [OLD_HEADER, CTGF, MIR10B])
+    problems = Problems()
+    rows = list(iter_gene_rows(path, problems))
+    assert list(problems) == []
+    assert [(r.node.symbol, r.type_of_gene) for r in rows] == [
+        ("CTGF", "protein-coding"),
+        ("MIR10B", "ncRNA"),
+    ]
