@@ -58,6 +58,7 @@ MKG_TERMS = frozenset(
         "year",
         "retracted",
         "retractionNote",
+        "identifierSource",
         # properties of associations
         "confidence",
         "direction",
