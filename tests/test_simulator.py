@@ -93,8 +93,12 @@ def test_overexpressing_a_promoter_raises_and_a_suppressor_lowers(model: Model) 
     base = simulate(model, cancer="breast cancer", genes=["EREG"])
     up = simulate(model, cancer="breast cancer", genes=["EREG"], overexpress=["EREG"])
     assert up.organ("lung").risk > base.organ("lung").risk
-    mir = simulate(model, cancer="breast cancer", genes=["EREG"], overexpress=["MIR335"])
-    assert mir.organ("lung").risk < base.organ("lung").risk
+    # miR-335 acts through SOX4 and TNC (ref 30): it lowers risk where they are expressed
+    with_targets = simulate(model, cancer="breast cancer", genes=["EREG", "SOX4", "TNC"])
+    mir = simulate(
+        model, cancer="breast cancer", genes=["EREG", "SOX4", "TNC"], overexpress=["MIR335"]
+    )
+    assert mir.organ("lung").risk < with_targets.organ("lung").risk
 
 
 def test_down_regulation_lowers_a_promoters_organ(model: Model) -> None:
@@ -128,14 +132,19 @@ def test_a_gene_absent_from_every_path_changes_nothing(model: Model) -> None:
 def test_risks_stay_in_bounds_and_ranks_are_a_permutation(model: Model) -> None:
     for cancer_id in model.cancers:
         result = simulate(model, cancer=cancer_id, genes=LUNG_GENES, knockouts=["MIR335"])
-        assert sorted(o.rank for o in result.organs) == list(range(1, len(model.organs) + 1))
+        for spread, mask in (("distant", model.distant_mask), ("regional", model.lymphatic_mask)):
+            ranks = sorted(o.rank for o in result.organs if o.spread == spread)
+            assert ranks == list(range(1, int(mask.sum()) + 1))  # ranked within each spread
         for organ in result.organs:
             assert 0.0 <= organ.risk <= 1.0 and 0.0 <= organ.baseline_risk <= 1.0
             assert organ.direct_risk <= organ.risk + 1e-15
             for path in organ.paths:
                 assert 0.0 <= path.probability <= organ.risk + 1e-15
-        risks = [o.risk for o in result.organs]
-        assert risks == sorted(risks, reverse=True)
+        for spread in ("distant", "regional"):
+            risks = [o.risk for o in result.organs if o.spread == spread]
+            assert risks == sorted(risks, reverse=True)
+        spreads = [o.spread for o in result.organs]
+        assert spreads == sorted(spreads)  # distant organs first, then the lymph nodes
         assert 0.0 <= result.distant_risk <= 1.0
 
 
@@ -172,8 +181,13 @@ def test_alternative_routes_combine_without_double_counting(model: Model) -> Non
     bone = result.organ("bone")
     routes = {p.route: p.probability for p in bone.paths}
     assert set(routes) == {"direct", "via"}
-    expected = 1 - (1 - routes["direct"]) * (1 - routes["via"])
+    # the primary-side steps are shared by both routes and counted once:
+    # risk = primary * (1 - (1 - direct/primary) * (1 - via/primary))
+    direct = next(p for p in bone.paths if p.route == "direct")
+    primary = math.prod(h.probability for h in direct.hops[: model.barrier_step])
+    expected = primary * (1 - (1 - routes["direct"] / primary) * (1 - routes["via"] / primary))
     assert bone.risk == pytest.approx(expected, rel=1e-12)
+    assert bone.routes_included == ("direct", "via Lung")
     assert bone.risk < routes["direct"] + routes["via"]
     (via,) = [p for p in bone.paths if p.route == "via"]
     assert via.relay is not None and via.relay.label == "Lung"
@@ -187,8 +201,9 @@ def test_expected_latency_class_moves_with_the_profile(model: Model) -> None:
     bone = fast.organ("bone").latency
     assert bone.shift < 0 and bone.latency_class is not None
     assert bone.latency_class.label != "Long"
-    unknown = simulate(model, cancer="breast cancer")
-    assert unknown.organs[0].latency.latency_class is None
+    without = [c for c in model.cancers if model.context(c).latency_class is None]
+    for cancer_id in without:
+        assert simulate(model, cancer=cancer_id).organs[0].latency.latency_class is None
 
 
 # --- explanations cite the graph -----------------------------------------------------------
@@ -266,8 +281,8 @@ def test_gene_effects_name_direction_size_and_references(model: Model) -> None:
     assert lung.route == "direct"
     barrier = next(h for h in lung.hops if h.step and h.step.key == "arrest_extravasation")
     effects = {e.gene.label: e for e in barrier.effects}
-    assert set(effects) == set(LUNG_GENES)
-    assert effects["PTGS2"].state == "knockout" and effects["PTGS2"].direction == "lowers"
+    # the knocked-out PTGS2 no longer acts (its level is 0); the others still do
+    assert set(effects) == set(LUNG_GENES) - {"PTGS2"}
     assert effects["EREG"].direction == "raises" and effects["EREG"].shift > 0
     numbers = {r.number for r in effects["ANGPTL4"].assertion.references}
     assert 63 in numbers
@@ -309,7 +324,7 @@ def test_every_input_name_is_reported(model: Model) -> None:
     assert by_input[("KISS1R", "profile")].status == "no_cascade_role"
     duplicate = by_input[("PTGS2", "profile")]
     assert duplicate.level is None and "same gene as 'COX2'" in duplicate.message
-    assert by_input[("MMP1", "knockout")].level == -1.5
+    assert by_input[("MMP1", "knockout")].level == 0.0  # not in the profile: nothing to remove
     assert by_input[("", "overexpression")].status == "unknown"
 
 
@@ -317,8 +332,8 @@ def test_a_gene_both_profiled_and_knocked_out_is_knocked_out(model: Model) -> No
     result = simulate(model, cancer="breast cancer", genes=["PTGS2"], knockouts=["COX2"])
     profile, knockout = result.genes
     assert profile.level is None and "knockout" in profile.message
-    assert knockout.level == -1.5
-    assert result.organ("lung").change < 0
+    assert knockout.level == 0.0  # the knockout removes the profile's expression
+    assert result.organ("lung").change == 0.0  # back to the baseline, not below it
 
 
 @pytest.mark.parametrize(
@@ -363,8 +378,8 @@ def test_a_users_assertions_file_changes_the_result(model: Model, tmp_path: Path
         "COX2\tmediates_metastasis_to\tbrain\tbreast cancer\tarrest_extravasation\t"
         "PMID:19421193\thigh\txenograft;knockdown_or_overexpression\t"
         "COX2 helped breast cancer cells cross the blood-brain barrier.\n"
-        "lymph_node\thas_barrier\tlymphatic_sinus\t\t\t12\tmedium\tanatomy\t"
-        "Cells reach nodes through afferent lymphatics.\n",
+        "skin\thas_barrier\tblood_brain_barrier\t\t\t12\tlow\tanatomy\t"
+        "A deliberately odd barrier, to show that a user's barrier changes the baseline.\n",
         encoding="utf-8",
     )
     kb = assemble(plan_sources([mine]))
@@ -374,7 +389,7 @@ def test_a_users_assertions_file_changes_the_result(model: Model, tmp_path: Path
     before = simulate(model, cancer="breast cancer", genes=["PTGS2"])
     after = simulate(extended, cancer="breast cancer", genes=["PTGS2"])
     assert after.organ("brain").risk > before.organ("brain").risk
-    assert after.organ("lymph node").baseline_risk > before.organ("lymph node").baseline_risk
+    assert after.organ("skin").baseline_risk < before.organ("skin").baseline_risk
     brain = after.organ("brain").paths[0]
     cited = {e.assertion.id for h in brain.hops for e in h.effects}
     assert any(
@@ -470,12 +485,14 @@ def test_rank_targets_orders_profile_genes_by_the_drop_they_cause(model: Model) 
 def test_rank_targets_over_the_graph_for_any_distant_organ(model: Model) -> None:
     ranking = rank_targets(model, cancer="breast cancer", genes=LUNG_GENES + ["MIR335"])
     assert ranking.scope == "profile"
-    whole = rank_targets(model, cancer="breast cancer", genes=LUNG_GENES, scope="graph")
+    profile = LUNG_GENES + ["MIR335", "SOX4", "TNC"]
+    whole = rank_targets(model, cancer="breast cancer", genes=profile, scope="graph")
     assert whole.metric == "distant" and len(whole.targets) == len(model.genes)
     assert "Lymph node" not in {o.label for o in whole.distant_organs}
     by_gene = {t.gene.label: t for t in whole.targets}
     assert by_gene["KISS1R"].change == 0.0 and not by_gene["KISS1R"].acts
     assert by_gene["MIR335"].change > 0  # knocking out a suppressor raises the risk
+    assert by_gene["KISS1"].change == 0.0  # not expressed: its knockout changes nothing
     assert whole.targets[0].change < 0
     document = whole.to_dict()
     assert json.loads(json.dumps(document)) == document
@@ -497,7 +514,10 @@ def test_the_model_is_derived_from_the_graph_and_cached(
     assert {o.id for o in model.organs} == {
         n for n, d in graph.nodes(data=True) if d["category"] == "organ"
     }
-    assert model.notes == ()
+    # the only notes: organs whose barrier the graph does not state (they take the prior)
+    unknown = [o.id for o in model.organs if not o.barrier_known]
+    assert len(model.notes) == len(unknown)
+    assert all("has no has_barrier assertion" in n for n in model.notes)
     changed = build_model(graph, model.parameters.with_values({"barriers.default.logit": 1.0}))
     assert changed is not model and changed.parameters.version == model.parameters.version
 
@@ -565,3 +585,124 @@ def test_evaluation_arrays_are_consistent(model: Model) -> None:
     batch = evaluate(model, ctx, shift)
     assert batch.risk.shape == (3, len(model.organs))
     assert np.all(batch.risk == batch.risk[0])
+
+
+# --- regulation, knockout semantics and evidence (issue 9, points 2, 4 and 5) ---------------
+
+
+def _distant(model: Model, **kwargs: object) -> float:
+    return simulate(model, cancer="breast cancer", **kwargs).distant_risk  # type: ignore[arg-type]
+
+
+def test_mir200_acts_through_zeb1_and_zeb2_and_has_no_effect_once_they_are_knocked_out(
+    model: Model,
+) -> None:
+    """Gregory 2008 (ref 79): the miR-200 family suppresses EMT by repressing ZEB1 and ZEB2.
+    The graph gives miR-200c no other route, so with both targets gone it changes nothing."""
+    zeb = ["ZEB1", "ZEB2"]
+    expressed = _distant(model, genes=zeb)
+    assert _distant(model, genes=zeb, overexpress=["MIR200C"]) < expressed
+    knocked = _distant(model, genes=zeb, knockouts=zeb)
+    assert _distant(model, genes=zeb, knockouts=zeb, overexpress=["MIR200C"]) == knocked
+    # the effect is explained: the path names the regulator behind ZEB1's lower level
+    result = simulate(model, cancer="breast cancer", genes=zeb, overexpress=["MIR200C"])
+    hop = result.organs[0].paths[0].hops[0]
+    zeb1 = next(e for e in hop.effects if e.gene.label == "ZEB1")
+    assert zeb1.level < 1.0
+    assert [r.regulator.label for r in zeb1.regulated_by] == ["MIR200C"]
+    assert zeb1.regulated_by[0].change < 0
+
+
+def test_cdh1_loss_adds_on_top_of_zeb1_but_less_than_on_its_own(
+    model: Model, tmp_path: Path
+) -> None:
+    """ZEB1 represses E-cadherin (ref 79), and losing E-cadherin promotes invasion (ref 26).
+    With ZEB1 overexpressed, CDH1 is already partly repressed, so knocking it out still adds
+    (the repression is partial) but less than it adds where ZEB1 is not raised: epistasis.
+    The curated graph records CDH1 as an 'associated' marker, which moves nothing; this
+    test states CDH1's role as a user would, in an assertions file."""
+    mine = tmp_path / "cdh1.tsv"
+    mine.write_text(
+        "subject\tpredicate\tobject\tdirection\tcancer_type\tstep\treferences\tconfidence\t"
+        "evidence_type\tnote\n"
+        "CDH1\tacts_at_step\tlocal_invasion\tsuppresses\tbreast cancer\t\t26\tmedium\t"
+        "review_synthesis\tLoss of E-cadherin lets carcinoma cells detach and invade.\n"
+        "CDH1\thas_class\tmetastasis_suppressor\tsuppresses\tbreast cancer\t\t26\tmedium\t"
+        "review_synthesis\tE-cadherin restrains invasion.\n",
+        encoding="utf-8",
+    )
+    kb = assemble(plan_sources([mine]))
+    path = tmp_path / "store"
+    write_store(path, kb.nodes, kb.edges, kb.hierarchy, sources=[], version="test")
+    extended = build_model(KnowledgeStore(path).graph)
+    assert "suppresses" in {
+        e.edge.direction
+        for e in extended.gene_edges[extended.gene_pos[extended.index.resolve("CDH1").node_id]]  # type: ignore[index]
+    }
+
+    def risk(**kwargs: object) -> float:
+        return simulate(extended, cancer="breast cancer", **kwargs).distant_risk  # type: ignore[arg-type]
+
+    plain = risk(genes=["CDH1"])
+    zeb1 = risk(genes=["CDH1"], overexpress=["ZEB1"])
+    assert zeb1 > plain
+    on_top = risk(genes=["CDH1"], overexpress=["ZEB1"], knockouts=["CDH1"]) - zeb1
+    alone = risk(genes=["CDH1"], knockouts=["CDH1"]) - plain
+    assert on_top > 0
+    assert on_top < alone * (zeb1 / plain)  # less than additive, after ZEB1's own scaling
+    # on the curated graph, where CDH1 is only a marker, its knockout adds nothing
+    curated = _distant(model, genes=["CDH1"], overexpress=["ZEB1"])
+    assert _distant(model, genes=["CDH1"], overexpress=["ZEB1"], knockouts=["CDH1"]) == curated
+
+
+def test_twist1_zeb1_and_zeb2_knockouts_follow_their_evidence(model: Model) -> None:
+    """TWIST1's invasion assertion rests on a knockdown and a xenograft (refs 80, 26); ZEB1's
+    and ZEB2's on a knockdown in cultured cells (ref 79), identical for both."""
+    profile = ["TWIST1", "ZEB1", "ZEB2"]
+    before = _distant(model, genes=profile)
+    drops = {g: before - _distant(model, genes=profile, knockouts=[g]) for g in profile}
+    assert all(v > 0 for v in drops.values())
+    assert drops["TWIST1"] > drops["ZEB1"]
+    assert drops["ZEB1"] == drops["ZEB2"]  # the same evidence gives the same effect
+
+
+def test_rank_targets_breaks_ties_by_evidence_and_says_so(model: Model) -> None:
+    ranking = rank_targets(model, cancer="breast cancer", genes=LUNG_GENES, organ="lung")
+    assert "strength of the gene's evidence" in ranking.order
+    by_gene = {t.gene.label: t for t in ranking.targets}
+    tied = [t for t in ranking.targets if t.tied_with]
+    for target in tied:
+        for other in target.tied_with:
+            assert by_gene[other].change == pytest.approx(target.change, abs=1e-12)
+    for a, b in zip(ranking.targets, ranking.targets[1:], strict=False):
+        if b.gene.label in a.tied_with:  # a tie: the stronger evidence comes first
+            key_a = tuple(a.evidence[k] for k in ("confidence", "references", "evidence_types"))
+            key_b = tuple(b.evidence[k] for k in ("confidence", "references", "evidence_types"))
+            assert key_a > key_b or (key_a == key_b and a.gene.label < b.gene.label)
+
+
+def test_an_unknown_barrier_gets_the_mean_of_the_known_ones(model: Model) -> None:
+    known = [o.barrier_logit for o in model.organs if o.barrier_known]
+    assert len(known) >= 5
+    prior = sum(known) / len(known)
+    for organ in model.organs:
+        if not organ.barrier_known:
+            assert organ.barrier_logit == pytest.approx(prior)
+            assert organ.barrier_parameter == "barriers.unknown_prior"
+    # no organ is favoured for lack of a stated barrier: the prior is no more permeable than
+    # the mean, and the brain is penalised only by its own, stated barrier
+    brain = next(o for o in model.organs if o.label == "Brain")
+    assert brain.barrier_known and brain.barriers
+
+
+def test_lymph_nodes_are_regional_and_left_out_of_the_distant_risk(model: Model) -> None:
+    result = simulate(model, cancer="breast cancer", genes=LUNG_GENES)
+    node = result.organ("lymph node")
+    assert node.spread == "regional" and node.route == "lymphatic" and node.rank == 1
+    assert node.routes_included == ("direct",)
+    hops = [h.label for h in node.paths[0].hops]
+    assert "Intravasation" not in hops and "Survival in the circulation" not in hops
+    distant = [o for o in result.organs if o.spread == "distant"]
+    combined = 1 - math.prod(1 - o.risk for o in distant)
+    assert result.distant_risk <= combined + 1e-12  # shared steps counted once
+    assert "Lymph node" not in {o.label for o in result.distant_organs}

@@ -89,7 +89,9 @@ def run_cells(
     rng = np.random.default_rng(seed)
     n_organs, n_steps = prob.shape
     b = model.barrier_step
-    share = ctx.arrival / ctx.arrival.sum()
+    blood = ~model.lymphatic_mask  # cells mode follows the blood-borne routes only
+    arrival = np.where(blood, ctx.arrival, 0.0)
+    share = arrival / arrival.sum()
     cumulative = np.cumsum(share)
     cumulative[-1] = 1.0
     destination = np.searchsorted(cumulative, rng.random(cells), side="right")
@@ -102,7 +104,7 @@ def run_cells(
     # table[o, k]: cells bound for organ o that stopped at step k (k = n_steps: completed).
 
     macro = table[:, n_steps]
-    onward = ctx.seeding * ctx.arterial * prob[:, b:].prod(axis=1)
+    onward = ctx.seeding * ctx.arterial * prob[:, b:].prod(axis=1) * blood
     secondary = np.zeros(n_organs, dtype=np.int64)
     for r in ctx.relays:
         if macro[r] == 0:
@@ -124,6 +126,8 @@ def run_cells(
     expected = share * primary * organ_side
     organs = []
     for o, organ in enumerate(model.organs):
+        if not blood[o]:
+            continue
         row = table[o]
         arrested = row[b:].sum()
         extravasated = row[b + 1 :].sum()
@@ -154,7 +158,9 @@ def run_cells(
         cells=cells,
         seed=seed,
         confidence_level=level,
-        arrival_shares=tuple((o.entity, float(share[i])) for i, o in enumerate(model.organs)),
+        arrival_shares=tuple(
+            (o.entity, float(share[i])) for i, o in enumerate(model.organs) if blood[i]
+        ),
         lost=tuple(StepLoss(model.steps[s], count(lost_at[s])) for s in range(b)),
         organs=tuple(organs),
     )

@@ -8,7 +8,16 @@ from typing import Any
 
 import numpy as np
 
-from queries.simulator.model import CancerContext, Choice, EdgeRef, Entity, Fact, GeneEdge, Model
+from queries.simulator.model import (
+    CancerContext,
+    Choice,
+    EdgeRef,
+    Entity,
+    Fact,
+    GeneEdge,
+    Model,
+    Regulation,
+)
 
 
 def _logit(share: float, clip: float) -> float:
@@ -50,6 +59,10 @@ def build_context(model: Model, cancer_id: str) -> CancerContext:
         base[o, model.barrier_step] += organ.barrier_logit
         if organ.barriers:
             facts.setdefault((o, model.barrier_step), []).extend(organ.barriers)
+        if not organ.barrier_known:
+            facts.setdefault((o, model.barrier_step), []).append(
+                Fact("barrier_prior", None, organ.barrier_logit, ("barriers.unknown_prior",))
+            )
     site_edges, site_owner = _inherited(model, lineage, "sites")
     weight = p.number("sites.frequency_weight")
     clip = p.number("sites.frequency_clip")
@@ -94,6 +107,13 @@ def build_context(model: Model, cancer_id: str) -> CancerContext:
         o: [Fact("arterial", None, arterial_logit, ("circulation.arterial_logit",))]
         for o in range(n_organs)
     }
+    lymph_logit = p.number("routes.lymphatic_entry_logit")
+    for o in np.flatnonzero(model.lymphatic_mask).tolist():
+        arrival_logit[o] = lymph_logit
+        arrival_facts[o] = [
+            Fact("lymphatic_entry", None, lymph_logit, ("routes.lymphatic_entry_logit",))
+        ]
+    bed_edges = tuple((o, e) for o, e in bed_edges if not model.lymphatic_mask[o])
     first_beds = []
     for o, edge in bed_edges:
         fact = Fact(
@@ -138,6 +158,8 @@ def build_context(model: Model, cancer_id: str) -> CancerContext:
         for e in edges:
             if e.kind == "cancer_fallback" and direct_here:
                 continue
+            if e.routed_via:  # counted through the targets' levels (regulation)
+                continue
             context, factor = context_of(e.cancer)
             value = e.weight * factor
             if value == 0.0:
@@ -158,6 +180,22 @@ def build_context(model: Model, cancer_id: str) -> CancerContext:
             choices[(g, o, s)] = Choice(chosen, context, factor, value, supporting)
         if unused:
             excluded[g] = tuple(dict.fromkeys(unused))
+
+    # Which primary-side steps each organ's route passes: all of them for blood-borne
+    # organs; for organs reached through lymph only those named in routes.lymphatic_steps.
+    route_steps = np.ones((n_organs, model.barrier_step), dtype=bool)
+    lymph_steps = set()
+    for key in p.names("routes.lymphatic_steps"):
+        lymph_steps.update(i for i, st in enumerate(model.steps) if st.key == key)
+    for o in np.flatnonzero(model.lymphatic_mask).tolist():
+        route_steps[o] = [s in lymph_steps for s in range(model.barrier_step)]
+
+    # Regulation edges that apply to this cancer type (the context factor as for genes).
+    regulation: dict[int, list[tuple[int, float, Regulation]]] = {}
+    for r in model.regulations:
+        _, factor = context_of(r.cancer)
+        if r.weight * factor != 0.0:
+            regulation.setdefault(r.target, []).append((r.regulator, r.weight * factor, r))
 
     seeding = _sigmoid(p.number("circulation.secondary_seeding_logit"))
     return CancerContext(
@@ -182,4 +220,6 @@ def build_context(model: Model, cancer_id: str) -> CancerContext:
         effects=effects,
         choices=MappingProxyType(choices),
         excluded=MappingProxyType(excluded),
+        route_steps=route_steps,
+        regulation=MappingProxyType({t: tuple(v) for t, v in regulation.items()}),
     )

@@ -17,6 +17,7 @@ deterministic and stochastic modes (``paths.py``, ``cells.py``) only do arithmet
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import weakref
 from collections import deque
@@ -155,8 +156,10 @@ class Organ:
     id: str
     label: str
     barriers: tuple[Fact, ...]  # has_barrier facts; value = that barrier type's logit
-    barrier_logit: float  # the least permeable barrier's logit (or the default)
+    barrier_logit: float  # the least permeable barrier's logit (or the unknown-barrier prior)
     barrier_parameter: str
+    barrier_known: bool = True  # False: no has_barrier assertion, the prior applies
+    route: str = "haematogenous"  # or "lymphatic" (reached through lymph: regional)
 
     @property
     def entity(self) -> Entity:
@@ -174,6 +177,20 @@ class GeneEdge:
     cancer: str | None  # the cancer type the assertion is about (None: unspecified)
     weight: float  # signed log-odds per unit level, before the cancer-context factor
     factors: Mapping[str, float]  # the parts of ``weight``, for explanations
+    parameters: tuple[str, ...]
+    routed_via: tuple[int, ...] = ()  # targets whose regulation explains it (not counted itself)
+
+
+@dataclass(frozen=True)
+class Regulation:
+    """A signed gene-gene regulation edge (``regulates``): the regulator changes the level of
+    its target by ``weight`` per unit of its own level (sign, confidence, evidence, damping)."""
+
+    regulator: int
+    target: int
+    edge: EdgeRef
+    cancer: str | None
+    weight: float  # signed, before the cancer-context factor
     parameters: tuple[str, ...]
 
 
@@ -222,6 +239,8 @@ class CancerContext:
     effects: np.ndarray  # (genes, organs, steps) log-odds per unit level
     choices: Mapping[tuple[int, int, int], Choice]
     excluded: Mapping[int, tuple[EdgeRef, ...]]  # per gene: assertions that moved nothing
+    route_steps: np.ndarray  # (organs, barrier step) True where a primary-side step is on the route
+    regulation: Mapping[int, tuple[tuple[int, float, Regulation], ...]]  # target -> regulators
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
@@ -247,6 +266,8 @@ class Model:
     latency_scale: tuple[Entity, ...]  # ordered latency classes, shortest first
     unordered_latency: frozenset[str]
     distant_mask: np.ndarray  # (organs,) True where the organ counts as distant
+    lymphatic_mask: np.ndarray  # (organs,) True where the organ is reached through lymph
+    regulations: tuple[Regulation, ...]
     step_baselines: tuple[Parameter, ...]  # per ordered step
     latency_params: Mapping[str, Parameter]  # latency class id -> its parameter
     notes: tuple[str, ...]
@@ -266,8 +287,13 @@ class Model:
 
     @property
     def distant_organs(self) -> tuple[Entity, ...]:
-        """The organs that count as distant (all but ``targets.exclude_from_any``)."""
+        """The organs that count as distant: every organ reached through the blood."""
         return tuple(o.entity for o, d in zip(self.organs, self.distant_mask, strict=True) if d)
+
+    @property
+    def regional_organs(self) -> tuple[Entity, ...]:
+        """The organs reached through lymph (regional lymph nodes)."""
+        return tuple(o.entity for o, d in zip(self.organs, self.lymphatic_mask, strict=True) if d)
 
     def lineage(self, cancer_id: str) -> tuple[str, ...]:
         """The cancer type and its ancestors (``subclass_of``), nearest first."""
@@ -462,6 +488,17 @@ def _build(graph: nx.MultiDiGraph, parameters: Parameters) -> Model:
             float(sign_param.value) * float(factor.value),  # type: ignore[arg-type]
             (target_name, factor.name, sign_param.name),
         )
+    # An assertion that names no organ at a cross-cutting process with a primary-side target
+    # (angiogenesis in the primary tumour) acts there, on every route alike.
+    step_target_any = dict(step_target)
+    for key in p.keys("cross_cutting", "primary_target_step"):
+        node_id = b.resolve_key(key, Category.CASCADE_STEP, f"cross_cutting.{key}.target_step")
+        name = f"cross_cutting.{key}.primary_target_step"
+        target = b.resolve_key(p.text(name), Category.CASCADE_STEP, name)
+        if node_id is None or target not in step_pos:
+            raise ParameterError(f"parameter {name} must name an ordered cascade step")
+        _, factor_value, names = step_target[node_id]
+        step_target_any[node_id] = (step_pos[target], factor_value, (name, *names[1:]))
     for node_id in b.nodes("cascade_step"):
         if node_id not in step_target:
             b.notes.append(
@@ -478,15 +515,58 @@ def _build(graph: nx.MultiDiGraph, parameters: Parameters) -> Model:
         barriers_of.setdefault(u, []).append(
             Fact("barrier", b.edge_ref(u, v, k, d), float(param.value), (param.name,))  # type: ignore[arg-type]
         )
-    organs = []
-    for node_id in sorted(b.nodes("organ"), key=lambda n: (graph.nodes[n]["label"].casefold(), n)):
-        facts = tuple(sorted(barriers_of.get(node_id, ()), key=lambda f: f.edge.id))  # type: ignore[union-attr]
+    lymphatic_types = set()
+    for key in p.names("routes.lymphatic_barriers"):
+        found = b.resolve_key(key, Category.BARRIER_TYPE, "routes.lymphatic_barriers")
+        if found:
+            lymphatic_types.add(found)
+    organ_ids = sorted(b.nodes("organ"), key=lambda n: (graph.nodes[n]["label"].casefold(), n))
+    known: dict[str, tuple[float, str]] = {}
+    for node_id in organ_ids:
+        facts = barriers_of.get(node_id)
         if facts:
             hardest = min(facts, key=lambda f: (f.value, f.edge.id))  # type: ignore[union-attr]
-            logit, param_name = hardest.value, hardest.parameters[0]
+            known[node_id] = (hardest.value, hardest.parameters[0])
+    prior_rule = p.text("barriers.unknown_prior")
+    if prior_rule not in ("mean", "most_restrictive"):
+        raise ParameterError(
+            f"parameter barriers.unknown_prior = '{prior_rule}': expected 'mean' or "
+            "'most_restrictive'"
+        )
+    values = [v for v, _ in known.values()]
+    if not values:
+        prior = float(default_barrier.value)  # type: ignore[arg-type]
+    elif prior_rule == "mean":
+        prior = sum(values) / len(values)
+    else:
+        prior = min(values)
+    organs = []
+    for node_id in organ_ids:
+        facts = tuple(sorted(barriers_of.get(node_id, ()), key=lambda f: f.edge.id))  # type: ignore[union-attr]
+        route = (
+            "lymphatic"
+            if any(f.edge is not None and f.edge.object.id in lymphatic_types for f in facts)
+            else "haematogenous"
+        )
+        if node_id in known:
+            logit, param_name = known[node_id]
         else:
-            logit, param_name = float(default_barrier.value), default_barrier.name  # type: ignore[arg-type]
-        organs.append(Organ(node_id, graph.nodes[node_id]["label"], facts, logit, param_name))
+            logit, param_name = prior, "barriers.unknown_prior"
+            b.notes.append(
+                f"organ {node_id} has no has_barrier assertion: its barrier term is the prior "
+                f"({prior_rule} of the organs whose barrier is known, {prior:+.2f})"
+            )
+        organs.append(
+            Organ(
+                node_id,
+                graph.nodes[node_id]["label"],
+                facts,
+                logit,
+                param_name,
+                node_id in known,
+                route,
+            )
+        )
     organ_pos = {o.id: i for i, o in enumerate(organs)}
 
     # Cancer types: own facts and hierarchy.
@@ -556,7 +636,15 @@ def _build(graph: nx.MultiDiGraph, parameters: Parameters) -> Model:
             g = gene_pos[u]
             edge = b.edge_ref(u, v, k, d)
             made = _gene_edge(
-                b, edge, predicate, v, organ_pos, step_target, organ_default, cancer_default
+                edge,
+                predicate,
+                v,
+                organ_pos,
+                step_target,
+                step_target_any,
+                organ_default,
+                cancer_default,
+                barrier_step,
             )
             if made is None:
                 continue
@@ -564,11 +652,7 @@ def _build(graph: nx.MultiDiGraph, parameters: Parameters) -> Model:
             cw, cw_name = class_weight.get(g, (float(default_class.value), default_class.name))  # type: ignore[arg-type]
             conf = p.keyed("confidence", edge.confidence, "weight")
             evidence = [p.keyed("evidence_types", t, "weight") for t in edge.evidence_types]
-            best_evidence = (
-                max(evidence, key=lambda e: (float(e.value), e.name))  # type: ignore[arg-type]
-                if evidence
-                else p["evidence_types.none.weight"]
-            )
+            evidence_weight, evidence_names = combined_evidence(p, evidence)
             retracted = (
                 p.number("context.retracted_factor") if edge.rests_only_on_retracted else 1.0
             )
@@ -579,11 +663,11 @@ def _build(graph: nx.MultiDiGraph, parameters: Parameters) -> Model:
                 "step": step_factor,
                 "class": cw,
                 "confidence": float(conf.value),  # type: ignore[arg-type]
-                "evidence_type": float(best_evidence.value),  # type: ignore[arg-type]
+                "evidence_type": evidence_weight,
                 "retracted": retracted,
             }
             weight = math.prod(factors.values())
-            names = ("effects.unit_shift", *step_params, cw_name, conf.name, best_evidence.name)
+            names = ("effects.unit_shift", *step_params, cw_name, conf.name, *evidence_names)
             if edge.rests_only_on_retracted:
                 names += ("context.retracted_factor",)
             gene_edges.setdefault(g, []).append(
@@ -591,6 +675,9 @@ def _build(graph: nx.MultiDiGraph, parameters: Parameters) -> Model:
                     edge, kind, step, organs_hit, cancer, weight, MappingProxyType(factors), names
                 )
             )
+
+    regulations = _regulations(b, gene_pos)
+    gene_edges = {g: _routed(g, es, gene_edges, regulations) for g, es in gene_edges.items()}
 
     # Latency scale and distant organs.
     unordered = set()
@@ -614,11 +701,8 @@ def _build(graph: nx.MultiDiGraph, parameters: Parameters) -> Model:
         baseline_params.get(s.id, p["steps.default.baseline_logit"]) for s in steps
     )
     latency_params = b.keyed_nodes("latency_classes", "logit", Category.LATENCY_CLASS)
-    distant = np.ones(len(organs), dtype=bool)
-    for key in p.names("targets.exclude_from_any"):
-        node_id = b.resolve_key(key, Category.ORGAN, "targets.exclude_from_any")
-        if node_id in organ_pos:
-            distant[organ_pos[node_id]] = False
+    lymphatic = np.array([o.route == "lymphatic" for o in organs], dtype=bool)
+    distant = ~lymphatic
 
     return Model(
         parameters=p,
@@ -640,21 +724,121 @@ def _build(graph: nx.MultiDiGraph, parameters: Parameters) -> Model:
         latency_scale=scale,
         unordered_latency=frozenset(unordered),
         distant_mask=distant,
+        lymphatic_mask=lymphatic,
+        regulations=regulations,
         step_baselines=step_baselines,
         latency_params=MappingProxyType(latency_params),
         notes=tuple(b.notes),
     )
 
 
+def _regulations(b: _Builder, gene_pos: Mapping[str, int]) -> tuple[Regulation, ...]:
+    """The signed ``regulates`` edges between genes of the model, weighted like gene
+    assertions (confidence, combined evidence) and damped per hop."""
+    p = b.p
+    found = []
+    for u, v, k, d in b.associations("regulates"):
+        if u not in gene_pos or v not in gene_pos or u == v:
+            continue
+        edge = b.edge_ref(u, v, k, d)
+        if _DIRECTION_SIGN.get(edge.direction, 0.0) == 0.0:
+            continue
+        weight, names = regulation_weight(p, edge)
+        found.append(Regulation(gene_pos[u], gene_pos[v], edge, edge.cancer_type, weight, names))
+    return tuple(sorted(found, key=lambda r: (r.regulator, r.target, r.edge.id)))
+
+
+def regulation_weight(p: Parameters, edge: EdgeRef) -> tuple[float, tuple[str, ...]]:
+    """Signed level change per unit of the regulator's level: direction x confidence x
+    combined evidence x damping (x the retracted factor when it rests on a retracted paper)."""
+    conf = p.keyed("confidence", edge.confidence, "weight")
+    evidence = [p.keyed("evidence_types", t, "weight") for t in edge.evidence_types]
+    evidence_weight, evidence_names = combined_evidence(p, evidence)
+    weight = (
+        _DIRECTION_SIGN.get(edge.direction, 0.0)
+        * float(conf.value)  # type: ignore[arg-type]
+        * evidence_weight
+        * p.number("regulation.damping")
+    )
+    names = ("regulation.damping", conf.name, *evidence_names)
+    if edge.rests_only_on_retracted:
+        weight *= p.number("context.retracted_factor")
+        names += ("context.retracted_factor",)
+    return weight, names
+
+
+def _sign(direction: str) -> float:
+    return _DIRECTION_SIGN.get(direction, 0.0)
+
+
+def _effect_sign(e: GeneEdge) -> float:
+    """The sign of an assertion's effect (direction x step sign), whatever the weights."""
+    value = e.factors["direction"] * e.factors["step"]
+    return 0.0 if value == 0.0 else math.copysign(1.0, value)
+
+
+def _routed(
+    g: int,
+    edges: list[GeneEdge],
+    gene_edges: Mapping[int, list[GeneEdge]],
+    regulations: tuple[Regulation, ...],
+) -> list[GeneEdge]:
+    """Mark the assertions of regulator ``g`` that its regulation of other genes explains.
+
+    An assertion of ``g`` at a step is routed through its targets when ``g`` regulates
+    targets that act at the same step with the sign that
+    the regulation predicts (a repressor of a promoter suppresses), and every reference of
+    the assertion is also a reference of those regulation edges: the same papers that
+    report the phenotype show the route. The model then counts the route (the targets'
+    levels change) instead of the assertion, so the phenotype is not counted twice and
+    disappears when the targets are knocked out.
+    """
+    regulations_of = [r for r in regulations if r.regulator == g]
+    if not regulations_of:
+        return edges
+    out = []
+    for e in edges:
+        targets, refs = [], set()
+        for r in regulations_of:
+            predicted = _sign(r.edge.direction)
+            for e2 in gene_edges.get(r.target, ()):
+                if e2.step != e.step or _effect_sign(e2) == 0.0 or _effect_sign(e) == 0.0:
+                    continue
+                if predicted * _effect_sign(e2) != _effect_sign(e):
+                    continue
+                targets.append(r.target)
+                refs.update(x.id for x in r.edge.references)
+                break
+        own = {x.id for x in e.edge.references}
+        if targets and own and own <= refs:
+            out.append(dataclasses.replace(e, routed_via=tuple(sorted(set(targets)))))
+        else:
+            out.append(e)
+    return out
+
+
+def combined_evidence(p: Parameters, evidence: list[Parameter]) -> tuple[float, tuple[str, ...]]:
+    """Independent kinds of evidence combine like independent chances of having shown the
+    effect: ``1 - prod(1 - w)`` over the assertion's evidence types (each clipped to [0, 1])."""
+    if not evidence:
+        none = p["evidence_types.none.weight"]
+        return min(max(float(none.value), 0.0), 1.0), (none.name,)  # type: ignore[arg-type]
+    miss = 1.0
+    for item in evidence:
+        miss *= 1.0 - min(max(float(item.value), 0.0), 1.0)  # type: ignore[arg-type]
+    return 1.0 - miss, tuple(dict.fromkeys(e.name for e in evidence))
+
+
 def _gene_edge(
-    b: _Builder,
     edge: EdgeRef,
     predicate: str,
     target: str,
     organ_pos: Mapping[str, int],
     step_target: Mapping[str, tuple[int, float, tuple[str, ...]]],
+    step_target_any: Mapping[str, tuple[int, float, tuple[str, ...]]],
     organ_default: int,
     cancer_default: int,
+    barrier_step: int,
 ) -> tuple[int, float, tuple[int, ...] | None, str | None, str, tuple[str, ...]] | None:
     """Where one gene assertion acts: (step, step factor, organs, cancer context, kind,
     parameter names), or None when it cannot act at any ordered step."""
@@ -677,8 +861,16 @@ def _gene_edge(
         step = organ_default if organ is not None else cancer_default
         name = "roles.organ_default_step" if organ is not None else "roles.cancer_default_step"
         return step, 1.0, organs_hit, cancer, kind, (name,)
-    mapped = step_target.get(recorded)
+    mapped = (step_target if organ is not None else step_target_any).get(recorded)
     if mapped is None:
         return None
     step, factor, names = mapped
+    if predicate != "acts_at_step":
+        # the direction of mediates_metastasis_to and contributes_to is about metastasis
+        # (promotes = more metastasis), not about the step, so no step sign applies
+        factor = abs(factor)
+    if step < barrier_step:
+        # a primary-side step happens before any organ is reached: it moves every route
+        # alike, whatever organ the experiment scored
+        organs_hit = None
     return step, factor, organs_hit, cancer, kind, names

@@ -33,6 +33,7 @@ from queries.simulator.results import (
     Hop,
     Latency,
     OrganRisk,
+    RegulatorEffect,
     SimulationInputError,
     SimulationResult,
     TargetEffect,
@@ -133,15 +134,29 @@ def _organ_results(
     top_paths: int,
 ) -> tuple[OrganRisk, ...]:
     labels = [o.label for o in model.organs]
-    ranks = _ranks(now.risk, labels)
-    base_ranks = _ranks(base.risk, labels)
+    ranks, base_ranks = [0] * len(labels), [0] * len(labels)
+    for group in (model.distant_mask, model.lymphatic_mask):  # ranked within each spread
+        members = np.flatnonzero(group).tolist()
+        names = [labels[o] for o in members]
+        for o, r, b in zip(
+            members,
+            _ranks(now.risk[members], names),
+            _ranks(base.risk[members], names),
+            strict=True,
+        ):
+            ranks[o], base_ranks[o] = r, b
     active = [g for g, lv in profile.levels.items() if lv != 0.0]
     results = []
     for o, organ in enumerate(model.organs):
         routes = [_direct_path(model, ctx, profile, active, now, base, o)]
-        for i, r in enumerate(ctx.relays):
-            if r != o:
-                routes.append(_via_path(model, ctx, profile, active, now, base, i, r, o))
+        if organ.route != "lymphatic":
+            for i, r in enumerate(ctx.relays):
+                if r != o:
+                    routes.append(_via_path(model, ctx, profile, active, now, base, i, r, o))
+        included = tuple(
+            "direct" if p.route == "direct" else f"via {p.relay.label}"  # type: ignore[union-attr]
+            for p in routes
+        )
         routes.sort(
             key=lambda path: (-path.probability, path.route, path.relay.id if path.relay else "")
         )
@@ -156,9 +171,12 @@ def _organ_results(
                 direct_risk=float(now.direct[o]),
                 latency=_latency(model, ctx, now, o),
                 paths=tuple(routes[:top_paths]),
+                spread="regional" if organ.route == "lymphatic" else "distant",
+                route=organ.route,
+                routes_included=included,
             )
         )
-    results.sort(key=lambda r: r.rank)
+    results.sort(key=lambda r: (r.spread != "distant", r.rank))
     return tuple(results)
 
 
@@ -188,7 +206,7 @@ def _effects(
         found.append(
             GeneEffect(
                 gene=model.genes[g],
-                state=profile.states[g],
+                state=profile.states.get(g, "regulated"),
                 level=level,
                 shift=shift,
                 direction="raises" if shift > 0 else "lowers",
@@ -197,6 +215,10 @@ def _effects(
                 parameters=params,
                 assertion=choice.edge.edge,
                 supporting=choice.supporting,
+                regulated_by=tuple(
+                    RegulatorEffect(model.genes[r], float(change), reg.edge)
+                    for r, change, reg in profile.regulated.get(g, ())
+                ),
             )
         )
     found.sort(key=lambda e: (-abs(e.shift), e.gene.label))
@@ -262,6 +284,7 @@ def _direct_path(
     hops = tuple(
         _step_hop(model, ctx, profile, active, now, base, o, s, True)
         for s in range(len(model.steps))
+        if s >= model.barrier_step or ctx.route_steps[o, s]  # the lymphatic route skips blood
     )
     return CascadePath(
         route="direct",

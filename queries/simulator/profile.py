@@ -5,13 +5,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 
 from graph.names import NameIndex, fold
 from graph.vocab import GENE_LIKE, Category
 from queries.simulator.model import CancerContext, Model
+from queries.simulator.regulation import Contribution, _outgoing, propagate
 from queries.simulator.results import (
     _SHOWN,
     MAX_CELLS,
@@ -28,9 +30,12 @@ from queries.simulator.results import (
 class Profile:
     """A resolved input: the gene levels that apply and the report of every name."""
 
-    levels: Mapping[int, float]
+    levels: Mapping[int, float]  # effective levels, after regulation (non-zero only)
     states: Mapping[int, str]
     reports: tuple[GeneReport, ...]
+    own: Mapping[int, float] = field(default_factory=dict)  # the profile's own levels
+    fixed: Mapping[int, float] = field(default_factory=dict)  # knockouts and overexpressions
+    regulated: Mapping[int, tuple[Contribution, ...]] = field(default_factory=dict)
 
 
 def _shown(value: str) -> str:
@@ -146,7 +151,7 @@ def resolve_profile(
     p = model.parameters
     index = index or model.index
     problems = problems if problems is not None else []
-    lowest = p.number("states.knockout_level")
+    lowest = p.number("states.lowest_level")
     highest = p.number("states.overexpression_level")
     roles = [
         ("profile", *_entries(genes, p.number("states.present_level"), "genes")),
@@ -154,7 +159,7 @@ def resolve_profile(
             "overexpression",
             *_entries(overexpress, p.number("states.overexpression_level"), "overexpress"),
         ),
-        ("knockout", *_entries(knockouts, p.number("states.knockout_level"), "knockouts")),
+        ("knockout", *_entries(knockouts, 0.0, "knockouts")),
     ]
     resolved: list[tuple[str, str, float, str | None, GeneReport | None]] = []
     for role, entries, role_problems in roles:
@@ -164,13 +169,19 @@ def resolve_profile(
             resolved.append((role, name, level, gene_id, report))
     final: dict[int, tuple[str, float, int]] = {}  # gene -> (role, level, entry number)
     precedence = {"profile": 0, "overexpression": 1, "knockout": 2}
+    own: dict[int, float] = {}  # the profile's own levels
     for number, (role, _name, level, gene_id, report) in enumerate(resolved):
         if report is None and gene_id is not None:
             g = model.gene_pos[gene_id]
             if g in final and precedence[final[g][0]] >= precedence[role]:
                 continue  # the first name of a gene in a role counts; later roles override
-            if role == "profile":  # no down-regulation below a knockout, nor above forced
+            if role == "profile":  # no down-regulation below the lowest level, nor above forced
                 level = max(lowest, min(highest, level))
+                own[g] = level
+            elif role == "overexpression":  # forced expression, or a higher profile level
+                level = max(level, own.get(g, 0.0))
+            else:  # knockout: the gene's own activity is removed; a loss stays a loss
+                level = min(own.get(g, 0.0), 0.0)
             final[g] = (role, level, number)
     reports: list[GeneReport] = []
     seen: dict[tuple[str, int], str] = {}
@@ -205,9 +216,21 @@ def resolve_profile(
             continue
         seen.setdefault((role, g), name)
         state = _state(role, chosen_level)
-        if acts:
+        if role == "knockout" and own.get(g, 0.0) <= 0.0:
+            acts = acts or bool(steps)
+            message = (
+                f"{gene.label} ({gene.id}): knockout; the profile does not express it, so "
+                "only a level its regulators would give it is removed"
+            )
+        elif role == "knockout":
+            message = (
+                f"{gene.label} ({gene.id}): knockout; its own activity is removed "
+                f"(level {own.get(g, 0.0):+g} -> {chosen_level:+g})"
+            )
+        else:
             message = f"{gene.label} ({gene.id}): {state}, level {chosen_level:+g}"
-            if fold(name) != fold(gene.label):
+        if acts:
+            if fold(name) != fold(gene.label) and not message.startswith("'"):
                 message = f"'{name}' resolved to {message}"
             reports.append(
                 GeneReport(
@@ -227,9 +250,21 @@ def resolve_profile(
                     name, role, "no_cascade_role", gene, chosen_level, _why_inactive(model, ctx, g)
                 )
             )
-    levels = {g: lv for g, (_, lv, _) in sorted(final.items())}
+    fixed = {g: lv for g, (role, lv, _) in final.items() if role != "profile"}
+    effective, regulated = propagate(model, ctx, own, fixed)
+    levels = {g: effective[g] for g in sorted(effective)}
     states = {g: _state(role, lv) for g, (role, lv, _) in final.items()}
-    return Profile(levels, states, tuple(reports))
+    for g in regulated:
+        if g not in states and g in levels:
+            states[g] = "regulated"
+    return Profile(
+        levels,
+        states,
+        tuple(reports),
+        MappingProxyType(own),
+        MappingProxyType(fixed),
+        MappingProxyType(regulated),
+    )
 
 
 def _state(role: str, level: float) -> str:
@@ -283,7 +318,13 @@ def _resolve_gene(
 
 
 def _where(model: Model, ctx: CancerContext, g: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    cells = np.nonzero(ctx.effects[g])
+    """Steps and organs a gene moves, itself or through the genes it regulates."""
+    reached, frontier = {g}, {g}
+    outgoing = _outgoing(ctx)
+    for _ in range(max(0, int(model.parameters.number("regulation.max_depth")))):
+        frontier = {t for x in frontier for t in outgoing.get(x, ())} - reached
+        reached |= frontier
+    cells = np.nonzero(np.abs(ctx.effects[sorted(reached)]).sum(axis=0))
     steps = tuple(model.steps[s].key for s in sorted(set(cells[1].tolist())))
     organs = tuple(model.organs[o].id for o in sorted(set(cells[0].tolist())))
     return steps, organs

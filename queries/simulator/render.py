@@ -28,17 +28,35 @@ def render_text(
         for report in result.genes:
             lines.append(f"  {report.input} [{report.role}]: {report.status}: {report.message}")
     lines.append("")
-    lines.append(f"{'rank':>4}  {'organ':<18} {'risk':>7} {'baseline':>9} {'change':>8}  latency")
-    for item in result.organs:
-        latency = item.latency.latency_class.label if item.latency.latency_class else "unknown"
-        lines.append(
-            f"{item.rank:>4}  {item.organ.label:<18} {item.risk:>7.4f} {item.baseline_risk:>9.4f}"
-            f" {item.change:>+8.4f}  {latency}"
-        )
-    lines.append(
-        f"  any distant organ: {result.distant_risk:.4f} (baseline "
-        f"{result.baseline_distant_risk:.4f})"
+    header = (
+        f"{'rank':>4}  {'organ':<18} {'risk':>7} {'baseline':>9} {'change':>8}  "
+        f"{'latency':<12} routes in the risk"
     )
+    for spread, title in (
+        ("distant", "Distant organs (blood-borne spread)"),
+        ("regional", "Regional lymph nodes (lymphatic spread, ranked apart)"),
+    ):
+        group = [o for o in result.organs if o.spread == spread]
+        if not group:
+            continue
+        lines += [title, header]
+        for item in group:
+            latency = item.latency.latency_class.label if item.latency.latency_class else "unknown"
+            lines.append(
+                f"{item.rank:>4}  {item.organ.label:<18} {item.risk:>7.4f} "
+                f"{item.baseline_risk:>9.4f} {item.change:>+8.4f}  {latency:<12} "
+                + ", ".join(item.routes_included)
+            )
+        if spread == "distant":
+            lines.append(
+                f"  any distant organ: {result.distant_risk:.4f} (baseline "
+                f"{result.baseline_distant_risk:.4f}; lymph nodes not included)"
+            )
+        lines.append("")
+    lines.append(
+        "  risk = chance that at least one listed route succeeds; the primary-side steps are"
+    )
+    lines.append("  counted once for all routes, so risk <= sum of the route probabilities.")
     if hops:
         for item in result.organs[:organs]:
             for path in item.paths[:paths]:
@@ -46,7 +64,8 @@ def render_text(
                 via = f" via {path.relay.label}" if path.relay else ""
                 lines.append(
                     f"{item.organ.label}: {path.route} route{via}, p = {path.probability:.4f} "
-                    f"(baseline {path.baseline_probability:.4f})"
+                    f"(baseline {path.baseline_probability:.4f}); the organ's risk "
+                    f"{item.risk:.4f} combines {' and '.join(item.routes_included)}"
                 )
                 lines.append(f"  start: primary tumour ({path.start.label})")
                 for hop in path.hops:
@@ -63,6 +82,12 @@ def render_text(
                             f"{fact.edge.predicate} {fact.edge.object.label} "
                             f"({fact.value:+.2f}; {fact.edge.confidence}; refs {refs})"
                         )
+                    for fact in hop.facts:
+                        if fact.edge is None and fact.kind == "barrier_prior":
+                            lines.append(
+                                f"       barrier: not stated in the graph; prior {fact.value:+.2f}"
+                                " (barriers.unknown_prior)"
+                            )
                     for effect in hop.effects:
                         refs = ", ".join(_ref(r) for r in effect.assertion.references)
                         lines.append(
@@ -71,6 +96,12 @@ def render_text(
                             f"{effect.assertion.object.label}; {effect.assertion.confidence}; "
                             f"refs {refs}"
                         )
+                        for reg in effect.regulated_by:
+                            refs = ", ".join(_ref(r) for r in reg.assertion.references)
+                            lines.append(
+                                f"         level {reg.change:+.2f} from {reg.regulator.label} "
+                                f"({reg.assertion.direction}; refs {refs})"
+                            )
     return "\n".join(lines)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 import numpy as np
@@ -100,6 +100,15 @@ class GeneReport:
 
 
 @dataclass(frozen=True)
+class RegulatorEffect:
+    """How much a regulator changed a gene's level (regulation propagated along the graph)."""
+
+    regulator: Entity
+    change: float  # level change it caused (negative: repression)
+    assertion: EdgeRef  # the regulates edge
+
+
+@dataclass(frozen=True)
 class GeneEffect:
     """One gene moving one hop: by how much, in which direction, on which assertion."""
 
@@ -113,6 +122,7 @@ class GeneEffect:
     parameters: tuple[str, ...]
     assertion: EdgeRef
     supporting: tuple[EdgeRef, ...]  # other assertions for the same cell (ids in JSON)
+    regulated_by: tuple[RegulatorEffect, ...] = ()  # where the level came from regulation
 
     _by_id = ("supporting",)
 
@@ -172,6 +182,9 @@ class OrganRisk:
     direct_risk: float
     latency: Latency
     paths: tuple[CascadePath, ...]
+    spread: str = "distant"  # distant (blood-borne) | regional (lymph nodes, via lymph)
+    route: str = "haematogenous"  # haematogenous | lymphatic
+    routes_included: tuple[str, ...] = ("direct",)  # the routes the risk combines
 
 
 @dataclass(frozen=True)
@@ -225,6 +238,8 @@ class TargetEffect:
     change: float  # risk_after - risk_before (negative: the knockout lowers the risk)
     organ_changes: Mapping[str, float]  # organ id -> change of that organ's risk
     acts: bool  # whether the gene moves any step for this cancer type
+    evidence: Mapping[str, int] = field(default_factory=dict)  # confidence, references, types
+    tied_with: tuple[str, ...] = ()  # genes whose knockout changes the metric exactly as much
 
 
 @dataclass(frozen=True)
@@ -240,6 +255,11 @@ class TargetRanking:
     targets: tuple[TargetEffect, ...]
     genes: tuple[GeneReport, ...]
     parameters_version: str
+    order: str = (
+        "by the change of the risk (largest drop first); equal changes are ordered by the "
+        "strength of the gene's evidence: highest confidence, then more references, then more "
+        "evidence types, then by name"
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready; assertions are cited compactly in place and given in full, once, under

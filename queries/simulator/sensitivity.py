@@ -45,6 +45,8 @@ from queries.simulator.model import (
     Organ,
     ParameterError,
     Parameters,
+    combined_evidence,
+    regulation_weight,
 )
 from queries.simulator.paths import (
     GeneReport,
@@ -68,6 +70,12 @@ _EDGE_PREFIXES = (
     "effects.unit_shift",
     "cross_cutting.",
     "gene_classes.",
+    "confidence.",
+    "evidence_types.",
+    "context.retracted_factor",
+)
+_REGULATION_PREFIXES = (
+    "regulation.",
     "confidence.",
     "evidence_types.",
     "context.retracted_factor",
@@ -224,10 +232,17 @@ class Reparameteriser:
             )
         else:
             gene_edges, gene_classes = base.gene_edges, base.gene_classes
+        regulations = base.regulations
+        if any(n.startswith(_REGULATION_PREFIXES) for n in names):
+            regulations = tuple(
+                dataclasses.replace(r, weight=regulation_weight(p, r.edge)[0])
+                for r in base.regulations
+            )
         return dataclasses.replace(
             base,
             parameters=p,
             organs=organs,
+            regulations=regulations,
             gene_edges=gene_edges,
             gene_classes=gene_classes,
             step_baselines=tuple(p[q.name] for q in base.step_baselines),
@@ -237,15 +252,26 @@ class Reparameteriser:
 
     def _organs(self, p: Parameters) -> tuple[Organ, ...]:
         organs = []
+        known = [
+            min(p.number(f.parameters[0]) for f in organ.barriers)
+            for organ in self.model.organs
+            if organ.barrier_known
+        ]
+        if not known:
+            prior = p.number("barriers.default.logit")
+        elif p.text("barriers.unknown_prior") == "mean":
+            prior = sum(known) / len(known)
+        else:
+            prior = min(known)
         for organ in self.model.organs:
             facts = tuple(
                 dataclasses.replace(f, value=p.number(f.parameters[0])) for f in organ.barriers
             )
-            if facts:
+            if organ.barrier_known:
                 hardest = min(facts, key=lambda f: (f.value, f.edge.id))  # type: ignore[union-attr]
                 logit, name = hardest.value, hardest.parameters[0]
             else:
-                logit, name = p.number(organ.barrier_parameter), organ.barrier_parameter
+                logit, name = prior, organ.barrier_parameter
             organs.append(
                 dataclasses.replace(
                     organ, barriers=facts, barrier_logit=logit, barrier_parameter=name
@@ -275,7 +301,6 @@ class Reparameteriser:
             class_weight[g] = (best[1], self._class_param.get(best[0].id, default_class.name))
         unit = p.number("effects.unit_shift")
         retracted_factor = p.number("context.retracted_factor")
-        none_evidence = p["evidence_types.none.weight"]
         edges_of: dict[int, tuple[GeneEdge, ...]] = {}
         for g in model.gene_edges.keys() if selected is None else selected:
             edges = model.gene_edges.get(g)
@@ -292,23 +317,21 @@ class Reparameteriser:
                     if isinstance(p[n].value, float)
                 ]
                 step_factor = math.prod(numbers) if numbers else 1.0
+                if edge.predicate != "acts_at_step":
+                    step_factor = abs(step_factor)
                 conf = p.keyed("confidence", edge.confidence, "weight")
                 evidence = [p.keyed("evidence_types", t, "weight") for t in edge.evidence_types]
-                best_evidence = (
-                    max(evidence, key=lambda x: (float(x.value), x.name))  # type: ignore[arg-type]
-                    if evidence
-                    else none_evidence
-                )
+                evidence_weight, evidence_names = combined_evidence(p, evidence)
                 factors = {
                     "unit_shift": unit,
                     "direction": e.factors["direction"],
                     "step": step_factor,
                     "class": cw,
                     "confidence": float(conf.value),  # type: ignore[arg-type]
-                    "evidence_type": float(best_evidence.value),  # type: ignore[arg-type]
+                    "evidence_type": evidence_weight,
                     "retracted": retracted_factor if edge.rests_only_on_retracted else 1.0,
                 }
-                names = ("effects.unit_shift", *step_names, cw_name, conf.name, best_evidence.name)
+                names = ("effects.unit_shift", *step_names, cw_name, conf.name, *evidence_names)
                 if edge.rests_only_on_retracted:
                     names += ("context.retracted_factor",)
                 made.append(
@@ -351,7 +374,9 @@ def _check_perturbation(perturbation: object, problems: list[str]) -> float:
 
 
 def _risks(model: Model, ctx: CancerContext, levels: Mapping[int, float]) -> np.ndarray:
-    return evaluate(model, ctx, profile_shift(ctx, levels)).risk
+    """The distant organs' risks: the ranking that the analysis is about (lymph nodes are
+    ranked apart)."""
+    return evaluate(model, ctx, profile_shift(ctx, levels)).risk[..., model.distant_mask]
 
 
 def sensitivity(
@@ -380,8 +405,9 @@ def sensitivity(
         model, cancer=cancer, subtype=subtype, **inputs, index=index, problems=problems
     )
 
-    labels = [o.label for o in model.organs]
-    entities = [o.entity for o in model.organs]
+    distant = [o for o, d in zip(model.organs, model.distant_mask, strict=True) if d]
+    labels = [o.label for o in distant]
+    entities = [o.entity for o in distant]
     base_risk = _risks(model, ctx, profile.levels)
     base_rounded = np.round(base_risk, TIE_DECIMALS)
     base_order = _order(base_rounded, labels)
@@ -400,7 +426,7 @@ def sensitivity(
             changed = variants.model_with({name: value * factor}, genes=profile_genes)
             changed_ctx = changed.context(ctx.cancer.id)
             levels = profile.levels
-            if name.startswith("states."):  # the levels of the profile's genes change
+            if name.startswith(("states.", *_REGULATION_PREFIXES)):  # the levels change
                 levels = resolve_profile(
                     changed, changed_ctx, **inputs, index=index, problems=[]
                 ).levels
@@ -445,8 +471,8 @@ def sensitivity(
     unmoved = tuple(r.name for r in rows if not r.moved)
     notes = [
         f"Each numeric parameter was multiplied by {1 - share:g} and by {1 + share:g}, one at a "
-        "time; the correlation is Spearman's over all organs' risks (ties averaged, risks equal "
-        f"to {TIE_DECIMALS} decimals count as tied).",
+        "time; the correlation is Spearman's over the distant organs' risks (ties averaged, "
+        f"risks equal to {TIE_DECIMALS} decimals count as tied).",
     ]
     if zero_valued:
         notes.append(

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 
 import numpy as np
 
 from graph.names import NameIndex
 from graph.vocab import Category
 from queries.simulator.arithmetic import evaluate, profile_shift
-from queries.simulator.model import Model
+from queries.simulator.model import CancerContext, EdgeRef, Model
 from queries.simulator.profile import _resolve_entity, _shown, resolve_tumour
+from queries.simulator.regulation import _outgoing, propagate
 from queries.simulator.results import TargetEffect, TargetRanking
 
 # --- knockout scan -------------------------------------------------------------------------
@@ -64,28 +66,41 @@ def rank_targets(
     metric_now = float(now.risk[o]) if o is not None else float(now.distant)
     targets: list[TargetEffect] = []
     if candidates:
+        strength = _evidence_strength(model, ctx)
         idx = np.array(candidates, dtype=np.intp)
-        ko = model.parameters.number("states.knockout_level")
-        before = np.array([profile.levels.get(g, 0.0) for g in candidates])
-        delta = (ko - before)[:, None, None] * ctx.effects[idx]
-        after = evaluate(model, ctx, shift[None] + delta)
+        # A knockout removes the gene's own activity; a gene at level 0 (not expressed and
+        # not induced) has none, so its knockout changes nothing and is not evaluated.
+        movers = [g for g in candidates if profile.levels.get(g, 0.0) != 0.0]
+        shifts = np.repeat(shift[None], len(candidates), axis=0)
+        position = {g: j for j, g in enumerate(candidates)}
+        for g in movers:
+            fixed = dict(profile.fixed)
+            fixed[g] = min(profile.own.get(g, 0.0), 0.0)
+            levels, _ = propagate(model, ctx, profile.own, fixed)
+            shifts[position[g]] = profile_shift(ctx, levels)
+        after = evaluate(model, ctx, shifts)
         metric_after = after.risk[:, o] if o is not None else after.distant
         acts = np.abs(ctx.effects[idx]).sum(axis=(1, 2)) > 0
         rows = []
         for j, g in enumerate(candidates):
             changes = after.risk[j] - now.risk
+            evidence = strength.get(g, (0, 0, 0))
             rows.append(
                 (
-                    float(metric_after[j] - metric_now),
+                    round(float(metric_after[j] - metric_now), 12),
+                    tuple(-x for x in evidence),
                     model.genes[g].label.casefold(),
                     g,
                     float(metric_after[j]),
                     {model.organs[k].id: float(changes[k]) for k in range(len(model.organs))},
-                    bool(acts[j]),
+                    bool(acts[j]) or g in _outgoing(ctx),
+                    float(metric_after[j] - metric_now),
                 )
             )
-        rows.sort(key=lambda row: (row[0], row[1], row[2]))
-        for rank, (change, _, g, risk_after, organ_changes, gene_acts) in enumerate(rows, 1):
+        rows.sort(key=lambda row: row[:4])
+        for rank, row in enumerate(rows, 1):
+            _, evidence_key, _, g, risk_after, organ_changes, gene_acts, change = row
+            tied = [r for r in rows if r[0] == row[0] and r[3] != g and row[0] != 0.0]
             targets.append(
                 TargetEffect(
                     rank=rank,
@@ -98,6 +113,16 @@ def rank_targets(
                     change=change,
                     organ_changes=organ_changes,
                     acts=gene_acts,
+                    evidence=MappingProxyType(
+                        dict(
+                            zip(
+                                ("confidence", "references", "evidence_types"),
+                                (-x for x in evidence_key),
+                                strict=True,
+                            )
+                        )
+                    ),
+                    tied_with=tuple(model.genes[r[3]].label for r in tied),
                 )
             )
     return TargetRanking(
@@ -111,3 +136,32 @@ def rank_targets(
         genes=profile.reports,
         parameters_version=model.parameters.version,
     )
+
+
+_CONFIDENCE_RANK = {"high": 3, "medium": 2, "low": 1}
+
+
+def _evidence_strength(model: Model, ctx: CancerContext) -> dict[int, tuple[int, int, int]]:
+    """Per gene, the strength of the evidence behind its effects in this cancer type: the
+    highest confidence (3 high, 2 medium, 1 low), the number of distinct references and the
+    number of distinct evidence types over the assertions it acts through (chosen and
+    supporting), including those routed through its targets."""
+    found = ctx.cache.get("evidence_strength")
+    if found is not None:
+        return found
+    edges: dict[int, set[EdgeRef]] = {}
+    for (g, _, _), choice in ctx.choices.items():
+        edges.setdefault(g, set()).update((choice.edge.edge, *choice.supporting))
+    for g, gene_edges in model.gene_edges.items():
+        for e in gene_edges:
+            if e.routed_via:
+                edges.setdefault(g, set()).add(e.edge)
+    found = {}
+    for g, items in edges.items():
+        found[g] = (
+            max(_CONFIDENCE_RANK.get(e.confidence, 0) for e in items),
+            len({r.id for e in items for r in e.references}),
+            len({t for e in items for t in e.evidence_types}),
+        )
+    ctx.cache["evidence_strength"] = found
+    return found

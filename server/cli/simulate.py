@@ -373,7 +373,7 @@ def render_answer(found: Answer) -> str:
         summary = "  in all: " + ", ".join(
             f"{counts[s]} {s.replace('_', ' ')}" for s in order if s in counts
         )
-        table = "\n\nrank  organ"  # the summary goes under the list of input genes
+        table = "\n\nDistant organs"  # the summary goes under the list of input genes
         text = (
             text.replace(table, f"\n{summary}{table}", 1)
             if table in text
@@ -430,10 +430,18 @@ def _render_targets(found: Answer) -> str:
     ]
     for target in ranking.targets[:TARGETS_SHOWN]:
         note = "" if target.acts else "  (acts at no step)"
+        if target.tied_with:
+            ev = target.evidence
+            note += (
+                f"  (tied with {', '.join(target.tied_with)}; evidence: "
+                f"{ev.get('confidence', 0)}/3 confidence, {ev.get('references', 0)} refs, "
+                f"{ev.get('evidence_types', 0)} evidence types)"
+            )
         lines.append(
             f"  {target.rank:>4}  {target.gene.label:<12} {target.state:<15} "
             f"{target.risk_after:>8.4f} {target.change:>+9.4f}{note}"
         )
+    lines.append(f"  order: {ranking.order}")
     hidden = len(ranking.targets) - TARGETS_SHOWN
     if hidden > 0:
         lines.append(f"  ... {hidden} more (all of them with --format json)")
