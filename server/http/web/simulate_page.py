@@ -121,7 +121,8 @@ def risk_chart(result: dict[str, Any]) -> dict[str, Any]:
         rows.append(
             {
                 "y": y,
-                "label": organ["organ"]["label"],
+                "label": organ["organ"]["label"]
+                + (" (regional)" if organ.get("spread") == "regional" else ""),
                 "url": entity_url(organ["organ"]["id"]),
                 "baseline": round(organ["baseline_risk"] * scale, 1),
                 "risk": round(organ["risk"] * scale, 1),
