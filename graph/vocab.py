@@ -49,6 +49,7 @@ MKG_TERMS = frozenset(
         "order",
         "scheme",
         "capillaryBedRole",
+        "spreadRoute",
         "venousDrainage",
         "referenceNumber",
         "authors",
@@ -59,6 +60,9 @@ MKG_TERMS = frozenset(
         "retracted",
         "retractionNote",
         "identifierSource",
+        "publisher",
+        "url",
+        "seen",
         # properties of associations
         "confidence",
         "direction",

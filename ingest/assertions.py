@@ -22,6 +22,7 @@ from graph.vocab import (
     Organism,
     Predicate,
 )
+from ingest import documented_sources
 from ingest.problems import Problems
 from ingest.registry import register
 from ingest.tabular import Row, read_table
@@ -39,7 +40,8 @@ OPTIONAL = (
     "agent_type",
 )
 
-#: A reference cell holds review reference numbers or publication CURIEs.
+#: A reference cell holds review reference numbers, publication CURIEs or documented sources
+#: (``source:ID``, defined in a ``sources.tsv`` table; see ingest/documented_sources.py).
 _REF_NUMBER = re.compile(r"^\d+$")
 _PUBLICATION_CURIE = re.compile(
     r"^(PMID:\d+|PMCID:PMC\d+|PMC:PMC\d+|doi:10\.\d{4,9}/\S+)$", re.IGNORECASE
@@ -138,6 +140,18 @@ def parse_row(path: Path, row: Row, problems: Problems, *, origin: str) -> EdgeR
             "publication CURIE such as PMID:17420468",
         )
     for ref in references:
+        if documented_sources.is_reference(ref):
+            if not documented_sources.REFERENCE.match(ref):
+                problems.add(
+                    file,
+                    row.line,
+                    "references",
+                    "bad-reference",
+                    f"'{ref}' is not a documented source reference: expected source:ID with the "
+                    "id of a row of sources.tsv (lower-case letters and digits joined by '-' or "
+                    "'_', for example source:nci-metastatic-cancer)",
+                )
+            continue
         if not (_REF_NUMBER.match(ref) or _PUBLICATION_CURIE.match(ref)):
             problems.add(
                 file,

@@ -16,6 +16,7 @@ from pathlib import Path
 from graph.model import NodeRecord, Record, SourceLocation, SubclassRecord
 from graph.vocab import Category, GeneClassScheme
 from ingest.assertions import read_assertions
+from ingest.documented_sources import read_sources
 from ingest.problems import Problems
 from ingest.references import read_references_tsv, reference_node
 from ingest.registry import register
@@ -24,6 +25,9 @@ from ingest.tabular import Row, read_table
 TABLE_SUFFIXES = (".tsv", ".csv", ".tab")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 _TAXA = {"human": "NCBITaxon:9606", "mouse": "NCBITaxon:10090"}
+#: How tumour cells reach an organ (``route`` in organs.tsv, ``mkg:spreadRoute`` in the graph):
+#: through the blood, through afferent lymphatics to regional nodes, or across a body cavity.
+SPREAD_ROUTES = ("haematogenous", "lymphatic", "transcoelomic")
 
 
 def default_data_dir() -> Path:
@@ -254,14 +258,16 @@ def read_cascade_steps(path: Path, problems: Problems) -> Iterator[Record]:
 
 def read_organs(path: Path, problems: Problems) -> Iterator[Record]:
     table = _Table(path, problems, "id")
-    columns = ("id", "label", "uberon", "capillary_bed_role", "description")
+    columns = ("id", "label", "uberon", "route", "capillary_bed_role", "description")
     for row in read_table(path, problems, required=columns):
         slug = table.slug(row)
         label = table.need(row, "label")
         uberon = UBERON.check(row.get("uberon"), table.file, row, "uberon", problems)
-        if not slug or not label or (row.get("uberon") and not uberon):
+        route = table.choice(row, "route", SPREAD_ROUTES)
+        if not slug or not label or not route or (row.get("uberon") and not uberon):
             continue
         role = row.get("capillary_bed_role")
+        properties = (("capillaryBedRole", role),) if role else ()
         yield NodeRecord(
             id=uberon or f"metakg:organ/{slug}",
             category=Category.ORGAN,
@@ -269,7 +275,7 @@ def read_organs(path: Path, problems: Problems) -> Iterator[Record]:
             source=table.where(row),
             synonyms=(slug,) if slug != label.casefold() else (),
             description=row.get("description"),
-            properties=(("capillaryBedRole", role),) if role else (),
+            properties=(*properties, ("spreadRoute", route)),
         )
 
 
@@ -321,6 +327,7 @@ def read_reference_table(path: Path, problems: Problems) -> Iterator[Record]:
 #: Node tables, by file name, in the order they are read.
 NODE_TABLES: dict[str, Callable[[Path, Problems], Iterator[Record]]] = {
     "references.tsv": read_reference_table,
+    "sources.tsv": read_sources,
     "genes.tsv": read_genes,
     "gene_classes.tsv": read_gene_classes,
     "cascade_steps.tsv": read_cascade_steps,

@@ -17,7 +17,7 @@ from pathlib import Path
 from graph.model import EdgeRecord, NodeRecord, SourceLocation, SubclassRecord
 from graph.names import NameIndex, Resolution
 from graph.vocab import GENE_LIKE, Category
-from ingest import gene_table, registry
+from ingest import documented_sources, gene_table, registry
 from ingest.curated import default_data_dir
 from ingest.problems import Level, Problem, Problems, ValidationFailed
 from ingest.registry import IngestorSpec
@@ -393,6 +393,8 @@ class _Merger:
 
     def _reference(self, edge: EdgeRecord, ref: str, publications: dict[str, str]) -> str | None:
         where = (edge.source.file, edge.source.line, "references")
+        if documented_sources.is_reference(ref):
+            return documented_sources.resolve(ref, self.nodes, self.problems, where)
         if ref.isdigit():
             node_id = f"metakg:ref/{int(ref)}"
             if node_id not in self.nodes:

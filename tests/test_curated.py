@@ -39,7 +39,8 @@ def test_every_assertion_has_evidence_fields(kb: KnowledgeBase) -> None:
         assert edge.references, edge.source
         assert len(edge.note) >= 20, f"{edge.source}: the note is too short to explain anything"
         assert all(
-            r.startswith(("metakg:ref/", "PMID:", "doi:", "PMCID:")) for r in edge.references
+            r.startswith(("metakg:ref/", "metakg:source/", "PMID:", "doi:", "PMCID:"))
+            for r in edge.references
         )
 
 
@@ -146,9 +147,9 @@ def test_organ_identifiers_are_the_verified_ones(
 # --- sites, latency, hierarchy, barriers (issue 9) -------------------------------------------
 
 #: Cancer types with no citable source for their sites or latency yet (docs/sources.md,
-#: "Not yet recorded"). A test below fails as soon as one of them gets rows, so this list and
-#: the docs stay true.
-WITHOUT_CITABLE_SITES = {"kidney_cancer", "renal_cell_carcinoma", "head_neck_scc"}
+#: "Known gaps"). A test below fails as soon as one of them gets rows, so this list and the
+#: docs stay true.
+WITHOUT_CITABLE_SITES = {"head_neck_scc"}
 #: Organs whose vascular barrier is explicitly unknown (docs/sources.md, "Barriers").
 BARRIER_UNKNOWN = {"adrenal_gland", "skin"}
 
@@ -246,7 +247,15 @@ def test_subtypes_are_linked_to_their_parents(kb: KnowledgeBase) -> None:
 def test_latency_classes_cover_the_types_with_a_source(kb: KnowledgeBase) -> None:
     cancers = _ids(kb, Category.CANCER_TYPE)
     latency = _by_subject(kb, "has_latency_class")
-    for slug in ("breast_cancer", "lung_cancer", "melanoma", "prostate_cancer", "sclc"):
+    for slug in (
+        "breast_cancer",
+        "lung_cancer",
+        "melanoma",
+        "prostate_cancer",
+        "sclc",
+        "kidney_cancer",
+        "renal_cell_carcinoma",
+    ):
         assert len(latency.get(cancers[slug], [])) == 1, slug
     for slug in WITHOUT_CITABLE_SITES:
         assert cancers[slug] not in latency, slug
@@ -267,6 +276,57 @@ def test_lymph_nodes_alone_are_reached_through_lymph(kb: KnowledgeBase) -> None:
     organs = _ids(kb, Category.ORGAN)
     lymphatic = {e.subject for e in kb.edges if e.object == "metakg:barrier/lymphatic_sinus"}
     assert lymphatic == {organs["lymph_node"]}
+    # The spread route says the same thing directly (docs/sources.md, "Routes").
+    routes = {n.id: n.prop("spreadRoute") for n in kb.nodes if n.category is Category.ORGAN}
+    assert {node for node, route in routes.items() if route == "lymphatic"} == lymphatic
+
+
+def test_every_organ_states_a_known_spread_route(kb: KnowledgeBase) -> None:
+    from ingest.curated import SPREAD_ROUTES
+
+    organs = [n for n in kb.nodes if n.category is Category.ORGAN]
+    assert len(organs) == len(_curated_slugs("organs.tsv"))
+    for node in organs:
+        assert node.prop("spreadRoute") in SPREAD_ROUTES, node.id
+    # No source in ../shared states how cells reach the body cavities (docs/sources.md), so
+    # peritoneum and pleura keep the default route until one does.
+    cancers_organs = _ids(kb, Category.ORGAN)
+    for slug in ("peritoneum", "pleura", "lung", "liver", "bone", "brain"):
+        node = next(n for n in organs if n.id == cancers_organs[slug])
+        assert node.prop("spreadRoute") == "haematogenous", slug
+
+
+def test_kidney_sites_are_the_nci_set_and_cite_the_fact_sheet(kb: KnowledgeBase) -> None:
+    cancers = _ids(kb, Category.CANCER_TYPE)
+    organs = _ids(kb, Category.ORGAN)
+    sites = _by_subject(kb, "metastasizes_to")
+    expected = {organs[o] for o in ("adrenal_gland", "bone", "brain", "liver", "lung")}
+    for slug in ("kidney_cancer", "renal_cell_carcinoma"):
+        edges = sites[cancers[slug]]
+        assert {e.object for e in edges} == expected, slug
+        for edge in edges:
+            assert "metakg:source/nci-metastatic-cancer" in edge.references, edge.source
+            assert edge.confidence.value != "high", edge.source
+
+
+def test_notes_naming_the_nci_fact_sheet_as_support_cite_it(kb: KnowledgeBase) -> None:
+    """Every site row whose note leans on the NCI fact sheet cites it, except where the note
+    names the sheet only to say it leaves a site out (regional lymph nodes)."""
+    nci = "metakg:source/nci-metastatic-cancer"
+    citing = 0
+    for edge in _by_subject_all(kb, "metastasizes_to"):
+        if "NCI" not in edge.note:
+            assert nci not in edge.references, edge.source
+            continue
+        if "leaves nodes out" in edge.note:
+            continue
+        assert nci in edge.references, f"{edge.source}: names the NCI fact sheet, cites it not"
+        citing += 1
+    assert citing >= 30
+
+
+def _by_subject_all(kb: KnowledgeBase, predicate: str) -> list:  # type: ignore[type-arg]
+    return [edge for edges in _by_subject(kb, predicate).values() for edge in edges]
 
 
 def test_the_met_drug_resistance_row_claims_no_metastasis(kb: KnowledgeBase) -> None:
