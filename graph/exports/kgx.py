@@ -92,6 +92,11 @@ NODE_EXTRA_COLUMNS = (
     "scheme",
     "capillary_bed_role",
     "venous_drainage",
+    "spread_route",
+    "identifier_source",
+    "publisher",
+    "url",
+    "seen",
     "source_file",
     "source_line",
 )
