@@ -677,7 +677,12 @@ def _build(graph: nx.MultiDiGraph, parameters: Parameters) -> Model:
             )
 
     regulations = _regulations(b, gene_pos)
-    gene_edges = {g: _routed(g, es, gene_edges, regulations) for g, es in gene_edges.items()}
+    by_regulator: dict[int, list[Regulation]] = {}
+    for r in regulations:
+        by_regulator.setdefault(r.regulator, []).append(r)
+    gene_edges = {
+        g: _routed(es, gene_edges, by_regulator.get(g, [])) for g, es in gene_edges.items()
+    }
 
     # Latency scale and distant organs.
     unordered = set()
@@ -778,14 +783,14 @@ def _effect_sign(e: GeneEdge) -> float:
 
 
 def _routed(
-    g: int,
     edges: list[GeneEdge],
     gene_edges: Mapping[int, list[GeneEdge]],
-    regulations: tuple[Regulation, ...],
+    regulations_of: list[Regulation],
 ) -> list[GeneEdge]:
-    """Mark the assertions of regulator ``g`` that its regulation of other genes explains.
+    """Mark the assertions of a regulator (``regulations_of``: its regulation edges) that its
+    regulation of other genes explains.
 
-    An assertion of ``g`` at a step is routed through its targets when ``g`` regulates
+    An assertion of the regulator at a step is routed through its targets when ``g`` regulates
     targets that act at the same step with the sign that
     the regulation predicts (a repressor of a promoter suppresses), and every reference of
     the assertion is also a reference of those regulation edges: the same papers that
@@ -793,7 +798,6 @@ def _routed(
     levels change) instead of the assertion, so the phenotype is not counted twice and
     disappears when the targets are knocked out.
     """
-    regulations_of = [r for r in regulations if r.regulator == g]
     if not regulations_of:
         return edges
     out = []
