@@ -137,7 +137,7 @@ def parse_row(path: Path, row: Row, problems: Problems, *, origin: str) -> EdgeR
             "references",
             "missing-value",
             "'references' is empty; cite at least one review reference number (1-119) or a "
-            "publication CURIE such as PMID:17420468",
+            "publication CURIE such as PMID:17420468 (or source:ID for a documented source)",
         )
     for ref in references:
         if documented_sources.is_reference(ref):
@@ -159,7 +159,8 @@ def parse_row(path: Path, row: Row, problems: Problems, *, origin: str) -> EdgeR
                 "references",
                 "bad-reference",
                 f"'{ref}' is not a reference: expected a review reference number (1-119) or a "
-                "publication CURIE (PMID:123, PMCID:PMC123, doi:10.1000/xyz)",
+                "publication CURIE (PMID:123, PMCID:PMC123, doi:10.1000/xyz) or a documented "
+            "source (source:ID, a row of sources.tsv)",
             )
     frequency = _frequency(row.get("frequency"), file, row, problems)
     if len(problems.errors) > before or predicate is None or confidence is None:

@@ -125,6 +125,16 @@ def _other(item: dict[str, Any]) -> dict[str, Any]:
     return item["object"] if item["role"] == "subject" else item["subject"]
 
 
+#: Node properties `metakg show` prints under the identifiers, with their headings.
+_SHOWN_PROPERTIES = (
+    ("spreadRoute", "spread route"),
+    ("publisher", "publisher"),
+    ("url", "url"),
+    ("seen", "seen"),
+    ("identifierSource", "identifiers verified at"),
+)
+
+
 def render_text(entity: dict[str, Any]) -> str:
     """A plain-text page for a terminal."""
     title = entity.get("symbol") or entity["label"]
@@ -135,6 +145,9 @@ def render_text(entity: dict[str, Any]) -> str:
         lines.append(f"  aliases: {', '.join(entity['synonyms'])}")
     if entity.get("xrefs"):
         lines.append(f"  identifiers: {', '.join(entity['xrefs'])}")
+    for key, shown in _SHOWN_PROPERTIES:
+        if entity.get(key):
+            lines.append(f"  {shown}: {entity[key]}")
     if entity.get("description"):
         lines.append(f"  {entity['description']}")
     for kind, items in entity.get("assertions", {}).items():

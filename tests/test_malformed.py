@@ -69,7 +69,8 @@ ASSERTION_CASES = [
             "references",
             "bad-reference",
             "'PMID:abc' is not a reference: expected a review reference number (1-119) or a "
-            "publication CURIE (PMID:123, PMCID:PMC123, doi:10.1000/xyz)",
+            "publication CURIE (PMID:123, PMCID:PMC123, doi:10.1000/xyz) or a documented "
+            "source (source:ID, a row of sources.tsv)",
         ),
     ),
     (
@@ -155,7 +156,7 @@ ASSERTION_CASES = [
             "references",
             "missing-value",
             "'references' is empty; cite at least one review reference number (1-119) or a "
-            "publication CURIE such as PMID:17420468",
+            "publication CURIE such as PMID:17420468 (or source:ID for a documented source)",
         ),
     ),
     (
