@@ -98,9 +98,13 @@ def rank_targets(
                 )
             )
         rows.sort(key=lambda row: row[:4])
+        same: dict[float, list[int]] = {}
+        for row in rows:
+            if row[0] != 0.0:
+                same.setdefault(row[0], []).append(row[3])
         for rank, row in enumerate(rows, 1):
             _, evidence_key, _, g, risk_after, organ_changes, gene_acts, change = row
-            tied = [r for r in rows if r[0] == row[0] and r[3] != g and row[0] != 0.0]
+            tied = [other for other in same.get(row[0], ()) if other != g]
             targets.append(
                 TargetEffect(
                     rank=rank,
@@ -122,7 +126,7 @@ def rank_targets(
                             )
                         )
                     ),
-                    tied_with=tuple(model.genes[r[3]].label for r in tied),
+                    tied_with=tuple(model.genes[other].label for other in tied),
                 )
             )
     return TargetRanking(
