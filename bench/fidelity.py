@@ -200,9 +200,15 @@ def direction_checks() -> list[Check]:
             ref_genes=("ZEB1", "ZEB2"),
             ref_knockouts=("ZEB1", "ZEB2"),
         ),
-        Check("miR-335 overexpression", "lower", s3, overexpress=("MIR335",)),
+        # A miRNA acts through its targets, and the experiments overexpressed each one in
+        # cells that express them (ref 30: SOX4 and tenascin C; ref 80: HOXD10 restraining
+        # RhoC). Since simulator 2.0.0 a gene the profile does not list is not expressed, so
+        # with an empty profile these miRNAs change nothing by construction (not counted).
+        Check("miR-335 overexpression, SOX4+TNC profile", "lower", s3, genes=("SOX4", "TNC"),
+              overexpress=("MIR335",), ref_genes=("SOX4", "TNC")),
         Check("miR-126 overexpression", "lower", s3, overexpress=("MIR126",)),
-        Check("miR-10b overexpression", "higher", s3, overexpress=("MIR10B",)),
+        Check("miR-10b overexpression, HOXD10+RHOC profile", "higher", s3,
+              genes=("HOXD10", "RHOC"), overexpress=("MIR10B",), ref_genes=("HOXD10", "RHOC")),
     ]
     checks += [
         Check(f"{g} overexpression (suppressor)", "lower", s3, overexpress=(g,))
