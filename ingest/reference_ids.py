@@ -31,6 +31,7 @@ from ingest.references import (
     _identifiers,
     _number_range,
     curated_reference,
+    row_number,
 )
 from ingest.tabular import Row, read_table
 
@@ -53,7 +54,6 @@ REGENERATE = (
     "metakg references ../shared/sources/nrc2622-review-page.txt "
     "--ids ingest/data/reference_ids.tsv -o ingest/data/references.tsv"
 )
-_NUMBER = re.compile(r"[0-9]+")
 _FIRST_PAGE = re.compile(r"^([A-Za-z]*[0-9]+)")
 
 
@@ -90,7 +90,7 @@ def merge_identifiers(
     merged: dict[int, _Merged] = {}
     owners: dict[tuple[str, str], tuple[int, int]] = {}
     for row in read_table(ids_path, problems, required=ID_REQUIRED, optional=ID_OPTIONAL):
-        number = _row_number(row, file, problems)
+        number = row_number(row, file, problems)
         identifiers = _identifiers(row, file, problems)
         if number is None:
             continue
@@ -119,21 +119,6 @@ def merge_identifiers(
         if identifiers["retraction_note"]:
             entry.retraction_note = str(identifiers["retraction_note"])
     return [_apply(ref, merged.get(number)) for number, ref in by_number.items()]
-
-
-def _row_number(row: Row, file: str, problems: Problems) -> int | None:
-    value = row.get("number")
-    if not _NUMBER.fullmatch(value) or int(value) < 1:
-        problems.add(
-            file,
-            row.line,
-            "number",
-            "bad-number",
-            f"'{value}' is not a reference number; expected a positive whole number such as "
-            "12 (the entry's number in the review's list)",
-        )
-        return None
-    return int(value)
 
 
 def _source(row: Row, file: str, problems: Problems) -> str:

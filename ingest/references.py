@@ -616,7 +616,8 @@ def _number_range(by_number: dict[int, Reference]) -> str:
 # --- cell validators -------------------------------------------------------------------------
 
 
-def _number(row: Row, file: str, problems: Problems, seen: dict[int, int]) -> int | None:
+def row_number(row: Row, file: str, problems: Problems) -> int | None:
+    """The ``number`` cell of a row as a positive whole number, or a problem."""
     value = row.get("number")
     if not _NUMBER_CELL.fullmatch(value) or int(value) < 1:
         problems.add(
@@ -628,7 +629,13 @@ def _number(row: Row, file: str, problems: Problems, seen: dict[int, int]) -> in
             "12 (the entry's number in the review's list)",
         )
         return None
-    number = int(value)
+    return int(value)
+
+
+def _number(row: Row, file: str, problems: Problems, seen: dict[int, int]) -> int | None:
+    number = row_number(row, file, problems)
+    if number is None:
+        return None
     if number in seen:
         problems.add(
             file,
