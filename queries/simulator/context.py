@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from types import MappingProxyType
 from typing import Any
@@ -18,6 +19,7 @@ from queries.simulator.model import (
     Model,
     Regulation,
 )
+from queries.simulator.parameters import ParameterError
 
 
 def _logit(share: float, clip: float) -> float:
@@ -30,12 +32,37 @@ def _sigmoid(x: float) -> float:
 
 
 def _inherited(model: Model, lineage: tuple[str, ...], slot: str) -> tuple[tuple[Any, ...], str]:
-    """A cancer type's facts of one kind: its own, else the nearest ancestor's."""
+    """A cancer type's facts of one kind, all from one owner: its own, else the nearest
+    ancestor's. Used for the first capillary bed (one anatomical fact of the primary site's
+    venous drainage: a subtype that states its own states the whole pattern, and mixing
+    would give two 'first' beds) and the latency class (one class per type)."""
     for cancer_id in lineage:
         found = getattr(model.cancers[cancer_id], slot)
         if found:
             return found, cancer_id
     return (), lineage[0]
+
+
+def _inherited_sites(
+    model: Model, lineage: tuple[str, ...], rule: str
+) -> list[tuple[int, EdgeRef, str]]:
+    """The recorded sites of a cancer type, organ by organ. Organs the type does not record
+    keep the records of its ancestors: a subtype refines its parent's pattern, it does not
+    erase it. For an organ that several members of the lineage record, 'strongest' keeps
+    every record (the caller takes the strongest, as for several records of one type: the
+    parent's record holds for each of its tumours, the subtype's included) and 'nearest'
+    keeps only the nearest member's (the subtype's own record replaces its parent's)."""
+    if rule not in ("strongest", "nearest"):
+        raise ParameterError(
+            f"parameter sites.inheritance = '{rule}': expected 'strongest' or 'nearest'"
+        )
+    owner_of: dict[int, str] = {}
+    found: list[tuple[int, EdgeRef, str]] = []
+    for cancer_id in lineage:
+        for o, edge in model.cancers[cancer_id].sites:
+            if owner_of.setdefault(o, cancer_id) == cancer_id or rule == "strongest":
+                found.append((o, edge, cancer_id))
+    return found
 
 
 def build_context(model: Model, cancer_id: str) -> CancerContext:
@@ -50,37 +77,68 @@ def build_context(model: Model, cancer_id: str) -> CancerContext:
     def source(owner: str) -> Entity | None:
         return None if owner == cancer_id else model.cancers[owner].entity
 
-    # Baseline log-odds: step baselines, then barrier, sites and latency class.
+    # Baseline log-odds: step baselines, then sites, barrier and latency class.
     base = np.zeros((n_organs, n_steps))
     facts: dict[tuple[int, int], list[Fact]] = {}
     for s, param in enumerate(model.step_baselines):
         base[:, s] = float(param.value)  # type: ignore[arg-type]
-    for o, organ in enumerate(model.organs):
-        base[o, model.barrier_step] += organ.barrier_logit
-        if organ.barriers:
-            facts.setdefault((o, model.barrier_step), []).extend(organ.barriers)
-        if not organ.barrier_known:
-            facts.setdefault((o, model.barrier_step), []).append(
-                Fact("barrier_prior", None, organ.barrier_logit, ("barriers.unknown_prior",))
-            )
-    site_edges, site_owner = _inherited(model, lineage, "sites")
     weight = p.number("sites.frequency_weight")
     clip = p.number("sites.frequency_clip")
     best_site: dict[int, Fact] = {}
-    for o, edge in site_edges:
+    for o, edge, owner in _inherited_sites(model, lineage, p.text("sites.inheritance")):
         conf = p.keyed("sites", edge.confidence, "logit")
         value = float(conf.value)  # type: ignore[arg-type]
         names: tuple[str, ...] = (conf.name,)
         if edge.frequency is not None:
             value += weight * _logit(float(edge.frequency), clip)
             names += ("sites.frequency_weight", "sites.frequency_clip")
-        fact = Fact("site", edge, value, names, source(site_owner))
+        fact = Fact("site", edge, value, names, source(owner))
         if o not in best_site or value > best_site[o].value:
             best_site[o] = fact
     sites = tuple(best_site[o] for o in sorted(best_site))
     for o, fact in best_site.items():
         base[o, model.site_step] += fact.value
         facts.setdefault((o, model.site_step), []).append(fact)
+    # A recorded site is an outcome observed in patients: it already includes crossing the
+    # organ's vessel wall, so with the 'replace' rule its barrier is not counted again (the
+    # barrier facts stay listed, with the value 0 they add). Gene effects at the barrier step
+    # act as before; organs with no site record keep their barrier (or the prior).
+    rule = p.text("sites.barrier_rule")
+    if rule not in ("replace", "add"):
+        raise ParameterError(
+            f"parameter sites.barrier_rule = '{rule}': expected 'replace' (a recorded site "
+            "stands in for the organ's barrier) or 'add' (the barrier applies on top)"
+        )
+    for o, organ in enumerate(model.organs):
+        replaced = rule == "replace" and o in best_site
+        if not replaced:
+            base[o, model.barrier_step] += organ.barrier_logit
+        shown = facts.setdefault((o, model.barrier_step), [])
+        if replaced:
+            shown.extend(
+                dataclasses.replace(
+                    f,
+                    kind="barrier_replaced_by_site",
+                    value=0.0,
+                    parameters=(*f.parameters, "sites.barrier_rule"),
+                )
+                for f in organ.barriers
+            )
+            if not organ.barrier_known:
+                shown.append(
+                    Fact(
+                        "barrier_replaced_by_site",
+                        None,
+                        0.0,
+                        ("barriers.unknown_prior", "sites.barrier_rule"),
+                    )
+                )
+            continue
+        shown.extend(organ.barriers)
+        if not organ.barrier_known:
+            shown.append(
+                Fact("barrier_prior", None, organ.barrier_logit, ("barriers.unknown_prior",))
+            )
     latency_edges, latency_owner = _inherited(model, lineage, "latency")
     latency_class = latency_fact = None
     if latency_edges:

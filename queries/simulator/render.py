@@ -77,16 +77,26 @@ def render_text(
                         if fact.edge is None:
                             continue
                         refs = ", ".join(_ref(r) for r in fact.edge.references)
+                        kind = fact.kind.replace("_", " ")
+                        tail = ""
+                        if fact.kind == "barrier_replaced_by_site":
+                            kind = "barrier"
+                            tail = "; not counted: the recorded site stands in for it"
                         lines.append(
-                            f"       {fact.kind.replace('_', ' ')}: {fact.edge.subject.label} "
+                            f"       {kind}: {fact.edge.subject.label} "
                             f"{fact.edge.predicate} {fact.edge.object.label} "
-                            f"({fact.value:+.2f}; {fact.edge.confidence}; refs {refs})"
+                            f"({fact.value:+.2f}; {fact.edge.confidence}; refs {refs}{tail})"
                         )
                     for fact in hop.facts:
                         if fact.edge is None and fact.kind == "barrier_prior":
                             lines.append(
                                 f"       barrier: not stated in the graph; prior {fact.value:+.2f}"
                                 " (barriers.unknown_prior)"
+                            )
+                        elif fact.edge is None and fact.kind == "barrier_replaced_by_site":
+                            lines.append(
+                                "       barrier: not stated in the graph; no prior: the "
+                                "recorded site stands in for it"
                             )
                     for effect in hop.effects:
                         refs = ", ".join(_ref(r) for r in effect.assertion.references)
