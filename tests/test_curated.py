@@ -235,13 +235,15 @@ def test_subtypes_are_linked_to_their_parents(kb: KnowledgeBase) -> None:
     links = {(s.child, s.parent) for s in kb.hierarchy}
     for child, parent in [
         ("skin_melanoma", "melanoma"),
-        ("uveal_melanoma", "melanoma"),
         ("renal_cell_carcinoma", "kidney_cancer"),
         ("sclc", "lung_cancer"),
         ("nsclc", "lung_cancer"),
         ("breast_luminal", "breast_cancer"),
     ]:
         assert (cancers[child], cancers[parent]) in links, (child, parent)
+    # Uveal melanoma is a distinct disease (the Disease Ontology places it under uveal cancer)
+    # that spreads mainly to the liver: it must not inherit cutaneous melanoma's sites.
+    assert not any(c == cancers["uveal_melanoma"] for c, _ in links)
 
 
 def test_latency_classes_cover_the_types_with_a_source(kb: KnowledgeBase) -> None:

@@ -54,16 +54,7 @@ def suppressors(model: Model) -> list[str]:
         ("pancreatic cancer", "Liver"),
         ("prostate cancer", "Bone"),
         ("colorectal cancer", "Liver"),
-        pytest.param(
-            "uveal melanoma",
-            "Liver",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="since 2.1.0 uveal melanoma inherits melanoma's lung, bone, brain and "
-                "skin records (medium, like its own liver record), and the lung is its first "
-                "bed; its liver tropism needs a curated frequency or a narrower parent",
-            ),
-        ),
+        ("uveal melanoma", "Liver"),
         ("ovarian cancer", "Peritoneal cavity"),
     ],
 )
