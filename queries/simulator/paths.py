@@ -96,7 +96,10 @@ def simulate(
             "assertion): every organ is reached through the arterial circulation."
         )
     if not ctx.sites:
-        notes.append(f"{ctx.cancer.label} has no recorded metastatic site (metastasizes_to).")
+        notes.append(
+            f"{ctx.cancer.label} has no recorded metastatic site (metastasizes_to): its "
+            "ranking rests on the circulation and barrier priors only, not on clinical records"
+        )
     return SimulationResult(
         cancer=ctx.cancer,
         lineage=ctx.lineage[1:],
