@@ -211,6 +211,7 @@ def test_simulator_page(client: Any) -> None:
     assert 'id="risk-chart"' in result and "Explained paths" in result
     assert 'href="/entity/metakg:step/intravasation"' in result
     assert re.search(r'href="/entity/metakg:ref/61"', result)
+    assert "latency Long" in result and "{&#39;id&#39;" not in result and "{'id'" not in result
     cells = html(client, "/simulate?cancer=DOID:1612&genes=EREG&mode=cells&cells=500&seed=1")
     assert "Cells (500, seed 1)" in cells
     posted = client.post(

@@ -32,7 +32,7 @@ DEFAULTS = {
 }
 EXAMPLE = {"cancer": "DOID:1612", "genes": "EREG, COX2, MMP1, ANGPTL4"}
 NICE_STEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.2, 0.25)
-CHART_WIDTH, LABEL_WIDTH, BAR_WIDTH, ROW = 760, 150, 420, 30
+CHART_WIDTH, LABEL_WIDTH, BAR_WIDTH, ROW = 800, 190, 420, 30
 
 
 def _names(text: str) -> tuple[str, ...]:
