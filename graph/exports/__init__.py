@@ -67,11 +67,7 @@ def register_exporter(fmt: ExportFormat, factory: ExporterFactory) -> None:
 
 def _load_builtins() -> None:
     for module in _BUILTINS:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as error:  # a format family not written yet
-            if error.name != module:
-                raise
+        importlib.import_module(module)
 
 
 def available_formats() -> list[ExportFormat]:

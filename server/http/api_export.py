@@ -7,7 +7,7 @@ CONSTRUCT selector runs in a query process with the endpoint's guard, deadline a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pyoxigraph as ox
@@ -148,7 +148,7 @@ def export_get(query_data: dict[str, Any]) -> Response:
     return _export(
         query_data.get("format"),
         query_data,
-        params=_pairs(query_data.get("param", ())),
+        params=parse_params(query_data.get("param", ())),
         simulation=simulation,
     )
 
@@ -227,10 +227,6 @@ def _negotiate(name: str | None) -> ExportFormat:
 def _accept_json() -> None:
     if "Accept" in request.headers and request.accept_mimetypes["application/json"] == 0:
         raise NotAcceptable("this route answers with application/json only")
-
-
-def _pairs(items: Iterable[str]) -> tuple[tuple[str, str], ...]:
-    return parse_params(items)
 
 
 def _json_object(text: str, name: str) -> Mapping[str, Any]:
