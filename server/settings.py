@@ -54,6 +54,12 @@ def _choice(value: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+def _url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must be an http:// or https:// URL")
+    return value
+
+
 def _flag(value: str) -> bool:
     folded = value.strip().casefold()
     if folded in ("1", "true", "yes", "on"):
@@ -126,6 +132,31 @@ SETTINGS: tuple[Setting, ...] = (
         "'off' disables it.",
     ),
     Setting("cors", lambda: True, _flag, "Allow cross-origin GET/POST on the query routes."),
+    Setting(
+        "sparql_endpoint",
+        lambda: "",
+        _url,
+        "Query endpoint of a remote SPARQL 1.1 store (e.g. http://localhost:7878/query); when "
+        "set, the API, named queries and CLI read from it instead of the embedded store.",
+    ),
+    Setting(
+        "sparql_update_endpoint",
+        lambda: "",
+        _url,
+        "Update endpoint of that store (e.g. http://localhost:7878/update), used by "
+        "`metakg push` and `metakg load --remote`.",
+    ),
+    Setting(
+        "sparql_store_endpoint",
+        lambda: "",
+        _url,
+        "Graph Store Protocol endpoint of that store (e.g. http://localhost:7878/store); "
+        "optional, makes `metakg push` upload in bulk instead of by SPARQL Update.",
+    ),
+    Setting("neo4j_uri", lambda: "", str, "Neo4j server for `metakg neo4j` (bolt:// or neo4j://)."),
+    Setting("neo4j_user", lambda: "neo4j", str, "Neo4j user name."),
+    Setting("neo4j_password", lambda: "", str, "Neo4j password."),
+    Setting("neo4j_database", lambda: "neo4j", str, "Neo4j database name."),
 )
 
 
