@@ -17,6 +17,10 @@ The export is four files:
   statements in batches, one label set or relationship type per statement (Cypher cannot
   take labels or types from data). Run it with ``cypher-shell -f load.cypher``.
 
+The labels, types and properties are the projection of :mod:`graph.cypher`, and the
+statements of load.cypher are its statements with the rows written in as literals, so the
+files, ``metakg neo4j push`` and the Cypher twins of the named queries agree.
+
 Header cells follow the Neo4j operations manual ("file header format"): ``name:type`` with
 ``string``, ``long``, ``double``, ``boolean`` and ``[]`` for arrays. Arrays and labels are
 joined with ``|`` (``--array-delimiter``); a value that contains it is an error.
@@ -27,23 +31,48 @@ from __future__ import annotations
 import csv
 import io
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph.curie import compress
+from graph.cypher import (
+    CONSTRAINT_NAME,
+    NODE_BODIES,
+    RELATIONSHIP_BODIES,
+    ROOT_LABEL,
+    SCHEMA,
+    SUBCLASS_TYPE,
+    Engine,
+    cypher_name,
+    edge_properties,
+    node_labels,
+    node_properties,
+    relationship_type,
+    subclass_properties,
+)
+from graph.cypher import clean as _clean
 from graph.exports import register_exporter
 from graph.exports.formats import ExportFormat
 from graph.exports.output import DatasetInfo, Output
 from graph.model import EdgeRecord, NodeRecord, SubclassRecord
-from graph.property_graph import SUBCLASS_PREDICATE, edge_attributes, node_attributes
-from graph.vocab import MKG, Category
+
+__all__ = [
+    "CONSTRAINT_NAME",
+    "ROOT_LABEL",
+    "SUBCLASS_TYPE",
+    "Neo4jExportError",
+    "Neo4jExporter",
+    "cypher_literal",
+    "cypher_name",
+    "edge_properties",
+    "import_arguments",
+    "node_labels",
+    "node_properties",
+    "subclass_properties",
+]
 
 ARRAY_DELIMITER = "|"
-ROOT_LABEL = "biolink:NamedThing"
-SUBCLASS_TYPE = f"biolink:{SUBCLASS_PREDICATE}"
 NODES_FILE = "nodes.csv"
 RELATIONSHIPS_FILE = "relationships.csv"
 IMPORT_SCRIPT = "import.sh"
@@ -51,49 +80,8 @@ CYPHER_SCRIPT = "load.cypher"
 #: Rows per ``UNWIND`` statement in load.cypher.
 BATCH_SIZE = 100
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
 class Neo4jExportError(ValueError):
     """The graph cannot be written as Neo4j import files as it is."""
-
-
-def node_labels(category: Category) -> tuple[str, ...]:
-    """``biolink:NamedThing``, the Biolink category and our own ``mkg:`` class, if any."""
-    labels = [ROOT_LABEL, category.biolink]
-    labels += [compress(t) for t in category.rdf_types if t.startswith(MKG)]
-    return tuple(dict.fromkeys(labels))
-
-
-def node_properties(node: NodeRecord) -> dict[str, Any]:
-    attrs = node_attributes(node)
-    attrs["name"] = attrs.pop("label")
-    attrs["metakg_category"] = attrs.pop("category")
-    attrs["category"] = [node.category.biolink]
-    return {"id": node.id, **attrs}
-
-
-def edge_properties(edge: EdgeRecord) -> dict[str, Any]:
-    attrs = edge_attributes(edge)
-    attrs["publications"] = attrs.pop("references")
-    attrs["biolink_predicate"] = edge.predicate.value.biolink
-    return {"id": edge.id, **attrs}
-
-
-def subclass_properties(edge: SubclassRecord) -> dict[str, Any]:
-    return {
-        "id": f"subclass:{edge.child}>{edge.parent}",
-        "kind": "structure",
-        "predicate": SUBCLASS_PREDICATE,
-        "location": str(edge.source),
-        "origin": edge.origin,
-    }
-
-
-def _clean(props: dict[str, Any]) -> dict[str, Any]:
-    """Drop what Neo4j would not store as a property: None, empty strings and empty lists."""
-    kept = {k: v for k, v in props.items() if v is not None and v != "" and v != []}
-    return {k: kept[k] for k in sorted(kept, key=lambda k: (k != "id", k))}
 
 
 @dataclass(frozen=True)
@@ -215,13 +203,6 @@ def _csv_text(header: list[str], rows: Iterable[list[str]]) -> bytes:
 # --- Cypher literals --------------------------------------------------------------------
 
 
-def cypher_name(name: str) -> str:
-    """A label, type or key: bare if it is a plain identifier, else in backticks."""
-    if _NAME.fullmatch(name):
-        return name
-    return "`" + name.replace("`", "``") + "`"
-
-
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -286,12 +267,12 @@ class Neo4jExporter:
         self.nodes[node.id] = _Node(node.id, node_labels(node.category), props)
 
     def write_edge(self, edge: EdgeRecord) -> None:
-        rel_type = compress(edge.predicate.iri)
+        rel_type = relationship_type(edge.predicate)
         self._add(_Relationship(edge.subject, edge.object, rel_type, _clean(edge_properties(edge))))
 
     def write_subclass(self, edge: SubclassRecord) -> None:
-        props = subclass_properties(edge)
-        self._add(_Relationship(edge.child, edge.parent, SUBCLASS_TYPE, _clean(props)))
+        props = _clean(subclass_properties(edge))
+        self._add(_Relationship(edge.child, edge.parent, SUBCLASS_TYPE, props))
 
     def _add(self, rel: _Relationship) -> None:
         if rel.id in self.relationships:
@@ -344,6 +325,7 @@ class Neo4jExporter:
         return _csv_text(header, rows)
 
     def _import_script(self, multiline: bool) -> str:
+        constraint = SCHEMA[Engine.NEO4J][0].replace("\n", " ").replace("`", "\\`")
         lines = [
             "#!/bin/sh",
             f"# {self.info.title}, version {self.info.version} ({self.info.selection}).",
@@ -357,19 +339,14 @@ class Neo4jExporter:
             f"# --array-delimiter='{ARRAY_DELIMITER}' splits :LABEL and array (name:type[])",
             "# cells; --id-type=string because node ids are CURIEs.",
             "# Afterwards start the database and create the uniqueness constraint on id:",
-            "#   cypher-shell -d DATABASE \"CREATE CONSTRAINT metakg_id IF NOT EXISTS"
-            " FOR (n:\\`biolink:NamedThing\\`) REQUIRE n.id IS UNIQUE\"",
+            f'#   cypher-shell -d DATABASE "{constraint}"',
             "# (load.cypher loads the same graph into a running database instead.)",
             "set -eu",
             'here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)',
             'database="${1:-neo4j}"',
             '"${NEO4J_ADMIN:-neo4j-admin}" database import full "$database" \\',
-            "    --overwrite-destination=true \\",
-            f"    --array-delimiter='{ARRAY_DELIMITER}' \\",
-            "    --id-type=string \\",
         ]
-        if multiline:
-            lines.append("    --multiline-fields=true \\")
+        lines += [f"    {option} \\" for option in _shell_options(multiline)]
         lines += [
             f'    --nodes="$here/{NODES_FILE}" \\',
             f'    --relationships="$here/{RELATIONSHIPS_FILE}"',
@@ -377,31 +354,23 @@ class Neo4jExporter:
         return "\n".join(lines) + "\n"
 
     def _cypher(self, nodes: list[_Node], rels: list[_Relationship]) -> str:
-        root = cypher_name(ROOT_LABEL)
         header = [
             f"// {self.info.title}, version {self.info.version} ({self.info.selection})",
             f"// Licence: {self.info.licence}. {len(nodes)} nodes, {len(rels)} relationships.",
             "// Loads the graph into a running Neo4j 5 database, no plugin needed:",
             "//   cypher-shell -a neo4j://localhost:7687 -u neo4j -d neo4j -f load.cypher",
             "// Statements MERGE on id, so running the script twice changes nothing.",
+            "// They are the statements of `metakg neo4j push` with the rows written in.",
         ]
-        parts = [
-            "\n".join(header),
-            f"CREATE CONSTRAINT metakg_id IF NOT EXISTS\nFOR (n:{root}) REQUIRE n.id IS UNIQUE;",
-        ]
+        parts = ["\n".join(header), SCHEMA[Engine.NEO4J][0] + ";"]
         by_labels: dict[tuple[str, ...], list[_Node]] = defaultdict(list)
         for node in nodes:
             by_labels[node.labels].append(node)
         for labels in sorted(by_labels):
-            extra = ", ".join(f"n:{cypher_name(label)}" for label in labels if label != ROOT_LABEL)
             for batch in _batches(by_labels[labels]):
-                rows = [cypher_literal(n.properties) for n in batch]
-                set_labels = f"SET {extra}\n" if extra else ""
+                rows = [cypher_literal({"id": n.id, "properties": n.properties}) for n in batch]
                 parts.append(
-                    f"// nodes {':'.join(labels)}\n"
-                    + _unwind(rows)
-                    + f"MERGE (n:{root} {{id: row.id}})\nSET n += row\n{set_labels}".rstrip("\n")
-                    + ";"
+                    f"// nodes {':'.join(labels)}\n" + _unwind(rows) + NODE_BODIES[labels] + ";"
                 )
         by_type: dict[str, list[_Relationship]] = defaultdict(list)
         for rel in rels:
@@ -409,18 +378,39 @@ class Neo4jExporter:
         for rel_type in sorted(by_type):
             for batch in _batches(by_type[rel_type]):
                 rows = [
-                    cypher_literal({"start": r.start, "end": r.end, "properties": r.properties})
+                    cypher_literal(
+                        {"start": r.start, "end": r.end, "id": r.id, "properties": r.properties}
+                    )
                     for r in batch
                 ]
                 parts.append(
                     f"// relationships {rel_type}\n"
                     + _unwind(rows)
-                    + f"MATCH (s:{root} {{id: row.start}})\n"
-                    + f"MATCH (o:{root} {{id: row.end}})\n"
-                    + f"MERGE (s)-[r:{cypher_name(rel_type)} {{id: row.properties.id}}]->(o)\n"
-                    + "SET r += row.properties;"
+                    + RELATIONSHIP_BODIES[rel_type]
+                    + ";"
                 )
         return "\n\n".join(parts) + "\n"
+
+
+def _shell_options(multiline: bool) -> list[str]:
+    options = [
+        "--overwrite-destination=true",
+        f"--array-delimiter='{ARRAY_DELIMITER}'",
+        "--id-type=string",
+    ]
+    return options + (["--multiline-fields=true"] if multiline else [])
+
+
+def import_arguments(
+    database: str, nodes: str, relationships: str, *, multiline: bool = False
+) -> list[str]:
+    """The argv of ``neo4j-admin database import full`` for the exported files (what
+    import.sh runs), for a caller that prints or runs the command itself."""
+    options = [o.replace("'", "") for o in _shell_options(multiline)]
+    return [
+        "neo4j-admin", "database", "import", "full", database, *options,
+        f"--nodes={nodes}", f"--relationships={relationships}",
+    ]
 
 
 register_exporter(ExportFormat.NEO4J, Neo4jExporter)
