@@ -115,10 +115,16 @@ def save(graph: nx.MultiDiGraph, path: Path) -> None:
 
 def load(path: Path) -> nx.MultiDiGraph:
     document = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return from_document(document)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+
+
+def from_document(document: dict[str, Any]) -> nx.MultiDiGraph:
+    """The graph of a parsed ``graph.json`` document (see :func:`save`)."""
     if document.get("format") != FORMAT:
-        raise ValueError(
-            f"{path} is not a metakg property graph (format {document.get('format')!r})"
-        )
+        raise ValueError(f"not a metakg property graph (format {document.get('format')!r})")
     graph = nx.MultiDiGraph()
     for node in document["nodes"]:
         attrs = dict(node)

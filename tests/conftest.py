@@ -59,12 +59,98 @@ def model(graph: nx.MultiDiGraph) -> Model:
     return build_model(graph)
 
 
-@pytest.fixture(scope="module")
-def app(store_path: Path):  # type: ignore[no-untyped-def]
-    """The HTTP app on the curated store (rate limit off), for Flask's test client."""
+class OxigraphServer:
+    """A real `oxigraph serve` process (PyPI package ``oxigraph``) on 127.0.0.1."""
+
+    def __init__(self, location: Path) -> None:
+        import shutil
+        import subprocess
+        import sys
+        import time
+        import urllib.request
+
+        binary = Path(sys.executable).with_name("oxigraph")
+        command = str(binary) if binary.exists() else shutil.which("oxigraph")
+        if command is None:
+            raise RuntimeError("`oxigraph` is not installed: pip install -e '.[test]'")
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = location.with_suffix(".log")
+        self._log_handle = self.log.open("w")
+        self.process = subprocess.Popen(
+            [command, "serve", "--location", str(location), "--bind", f"127.0.0.1:{self.port}"],
+            stdout=self._log_handle,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"oxigraph serve exited: {self.log.read_text()}")
+            try:
+                with urllib.request.urlopen(self.base + "/query?query=ASK%7B%7D", timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"oxigraph serve did not start in 30 s: {self.log.read_text()}")
+
+    @property
+    def settings(self) -> dict[str, str]:
+        """The settings that point metakg at this store."""
+        return {
+            "sparql_endpoint": self.base + "/query",
+            "sparql_update_endpoint": self.base + "/update",
+            "sparql_store_endpoint": self.base + "/store",
+        }
+
+    def remote(self):  # type: ignore[no-untyped-def]
+        from graph.remote import RemoteStore
+
+        return RemoteStore.from_settings({**self.settings, "query_timeout": 30})
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+        self._log_handle.close()
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(store_path: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The curated store published (by `metakg push`'s code) to a real `oxigraph serve`."""
+    from server.cli.push import push_store
+
+    server = OxigraphServer(tmp_path_factory.mktemp("oxigraph") / "data")
+    push_store(KnowledgeStore(store_path), server.remote(), progress=lambda _: None)
+    yield server
+    server.stop()
+
+
+#: The backends the API and named-query tests run on (issue 10: one parametrised fixture).
+BACKENDS = ["embedded", "remote"]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def knowledge(request: pytest.FixtureRequest, store_path: Path):  # type: ignore[no-untyped-def]
+    """One release of the curated knowledge base, read from the embedded store or from
+    `oxigraph serve`: ``.graph`` (networkx) and ``.rdf`` (a pyoxigraph-like query target)."""
+    from graph.backend import EmbeddedBackend, RemoteBackend
+
+    if request.param == "embedded":
+        return EmbeddedBackend(store_path).current()
+    return RemoteBackend(request.getfixturevalue("oxigraph_server").remote()).current()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def app(request: pytest.FixtureRequest, store_path: Path):  # type: ignore[no-untyped-def]
+    """The HTTP app on the curated store (rate limit off), for Flask's test client: once on
+    the embedded store and once on the same data in `oxigraph serve`."""
     from server.http.app import create_app
 
-    app = create_app({"store": store_path, "rate_limit": "off"})
+    settings: dict[str, object] = {"store": store_path, "rate_limit": "off"}
+    if request.param == "remote":
+        settings.update(request.getfixturevalue("oxigraph_server").settings)
+    app = create_app(settings)
     yield app
     app.extensions["metakg"].close()
 

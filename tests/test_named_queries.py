@@ -12,8 +12,8 @@ import networkx as nx
 import pyoxigraph as ox
 import pytest
 
+from graph.backend import Knowledge
 from graph.names import NameIndex, tiered_names
-from graph.store import KnowledgeStore
 from graph.vocab import Category
 from queries.lookup import name_index
 from queries.named import (
@@ -49,16 +49,16 @@ def index(graph: nx.MultiDiGraph) -> NameIndex:
     return name_index(graph)
 
 
-def _both(bound: BoundQuery, store: KnowledgeStore) -> tuple[list[dict[str, str]], ...]:
-    return run_sparql(bound, store.rdf), run_graph(bound, store.graph)
+def _both(bound: BoundQuery, knowledge: Knowledge) -> tuple[list[dict[str, str]], ...]:
+    return run_sparql(bound, knowledge.rdf), run_graph(bound, knowledge.graph)
 
 
 def _symbols(rows: list[dict[str, str]], column: str = "symbol") -> set[str]:
     return {row[column] for row in rows}
 
 
-def _run(store: KnowledgeStore, index: NameIndex, name: str, **raw: str) -> list[dict[str, str]]:
-    sparql, graph = _both(bind(get(name), raw, index=index), store)
+def _run(knowledge: Knowledge, index: NameIndex, name: str, **raw: str) -> list[dict[str, str]]:
+    sparql, graph = _both(bind(get(name), raw, index=index), knowledge)
     assert sparql == graph
     return sparql
 
@@ -101,9 +101,9 @@ def test_unknown_query_lists_the_names() -> None:
 
 
 @pytest.mark.parametrize("name", QUERY_NAMES)
-def test_example_parity(name: str, store: KnowledgeStore, index: NameIndex) -> None:
+def test_example_parity(name: str, knowledge: Knowledge, index: NameIndex) -> None:
     bound = bind(get(name), get(name).example, index=index)
-    sparql, graph = _both(bound, store)
+    sparql, graph = _both(bound, knowledge)
     assert sparql, f"{name}: the example returns no rows"
     assert sparql == graph
     assert all(list(row) == list(bound.query.columns) for row in sparql)
@@ -134,36 +134,36 @@ def _sweep(query: NamedQuery, graph: nx.MultiDiGraph) -> list[dict[str, str]]:
 
 @pytest.mark.parametrize("name", QUERY_NAMES)
 def test_parity_over_every_parameter_value(
-    name: str, store: KnowledgeStore, index: NameIndex
+    name: str, knowledge: Knowledge, index: NameIndex
 ) -> None:
     query = get(name)
-    sets = _sweep(query, store.graph)
+    sets = _sweep(query, knowledge.graph)
     nonempty = 0
     for raw in sets:
-        sparql, graph = _both(bind(query, raw, index=index), store)
+        sparql, graph = _both(bind(query, raw, index=index), knowledge)
         assert sparql == graph, raw
         nonempty += bool(sparql)
     assert nonempty or not sets
 
 
 def test_parity_for_assertion_references_over_every_assertion(
-    store: KnowledgeStore, index: NameIndex
+    knowledge: Knowledge, index: NameIndex
 ) -> None:
     query = get("assertion_references")
     seen = set()
-    for u, v, data in store.graph.edges(data=True):
+    for u, v, data in knowledge.graph.edges(data=True):
         if data["kind"] != "association" or (u, data["predicate"], v) in seen:
             continue
         seen.add((u, data["predicate"], v))
         raw = {"subject": u, "predicate": data["predicate"], "object": v}
-        sparql, graph = _both(bind(query, raw, index=index), store)
+        sparql, graph = _both(bind(query, raw, index=index), knowledge)
         assert sparql == graph and len(sparql) >= len(data["references"]), raw
 
 
-def test_every_column_is_projected(store: KnowledgeStore, index: NameIndex) -> None:
+def test_every_column_is_projected(knowledge: Knowledge, index: NameIndex) -> None:
     for query in registry().values():
         bound = bind(query, query.example, index=index)
-        solutions = store.rdf.query(query.sparql, substitutions=bound.substitutions[0])
+        solutions = knowledge.rdf.query(query.sparql, substitutions=bound.substitutions[0])
         projected = {v.value for v in solutions.variables}
         assert set(query.columns) <= projected, query.name
         assert {p.name for p in query.params} <= projected, query.name
@@ -245,7 +245,7 @@ def test_cypher_names_every_parameter(name: str, index: NameIndex) -> None:
 
 @pytest.mark.parametrize("payload", INJECTIONS, ids=range(len(INJECTIONS)))
 def test_injection_is_an_unknown_name(
-    payload: str, store: KnowledgeStore, index: NameIndex
+    payload: str, knowledge: Knowledge, index: NameIndex
 ) -> None:
     query = get("genes_for_cancer_organ")
     before = (query.sparql, query.cypher)
@@ -379,17 +379,17 @@ def test_bind_resolves_names_to_curies(index: NameIndex) -> None:
     }
 
 
-def test_list_runs_once_per_member(store: KnowledgeStore, index: NameIndex) -> None:
+def test_list_runs_once_per_member(knowledge: Knowledge, index: NameIndex) -> None:
     query = get("pathways_linking_genes_to_organ")
     bound = bind(query, {"genes": "TGFB1, CXCR4,TGFB1,COX2", "organ": "bone"}, index=index)
     assert bound.values["genes"] == ["NCBIGene:7040", "NCBIGene:7852", "NCBIGene:5743"]
     assert bound.cypher_params["genes"] == bound.values["genes"]
     assert len(bound.substitutions) == 3
-    union = _both(bound, store)[0]
+    union = _both(bound, knowledge)[0]
     single = [
         row
         for gene in ("TGFB1", "CXCR4", "COX2")
-        for row in _run(store, index, query.name, genes=gene, organ="bone")
+        for row in _run(knowledge, index, query.name, genes=gene, organ="bone")
     ]
     assert union == sorted(single, key=lambda r: tuple(r.values()))
 
@@ -414,7 +414,7 @@ def test_choices_integers_and_defaults(index: NameIndex) -> None:
     assert bound.substitutions[0][ox.Variable("organ")] == ox.Literal("")
 
 
-def test_bound_query_pickles(index: NameIndex, store: KnowledgeStore) -> None:
+def test_bound_query_pickles(index: NameIndex, knowledge: Knowledge) -> None:
     """The server runs SPARQL in a worker process: the bound query must travel there."""
     bound = bind(
         get("pathways_linking_genes_to_organ"),
@@ -423,7 +423,7 @@ def test_bound_query_pickles(index: NameIndex, store: KnowledgeStore) -> None:
     )
     copy = pickle.loads(pickle.dumps(bound))
     assert copy == bound
-    assert run_sparql(copy, store.rdf) == run_sparql(bound, store.rdf)
+    assert run_sparql(copy, knowledge.rdf) == run_sparql(bound, knowledge.rdf)
 
 
 def test_normalise_list() -> None:
@@ -435,8 +435,8 @@ def test_normalise_list() -> None:
 # --- facts the users ask about ---------------------------------------------------------------
 
 
-def test_breast_cancer_bone_genes(store: KnowledgeStore, index: NameIndex) -> None:
-    rows = _run(store, index, "genes_for_cancer_organ", cancer="breast cancer", organ="bone")
+def test_breast_cancer_bone_genes(knowledge: Knowledge, index: NameIndex) -> None:
+    rows = _run(knowledge, index, "genes_for_cancer_organ", cancer="breast cancer", organ="bone")
     assert {"PTHLH", "IL11", "CCN2", "CSF2"} <= _symbols(rows)
     pthlh = next(r for r in rows if r["symbol"] == "PTHLH")
     assert pthlh["references"] == "6;31" and pthlh["basis"] == "cancer_type_context"
@@ -445,55 +445,55 @@ def test_breast_cancer_bone_genes(store: KnowledgeStore, index: NameIndex) -> No
     assert any(r["basis"] == "contributes_to" for r in rows)
 
 
-def test_subtypes_are_covered(store: KnowledgeStore, index: NameIndex) -> None:
-    luminal = _run(store, index, "metastatic_sites", cancer="luminal breast cancer")
-    breast = _run(store, index, "metastatic_sites", cancer="breast cancer")
+def test_subtypes_are_covered(knowledge: Knowledge, index: NameIndex) -> None:
+    luminal = _run(knowledge, index, "metastatic_sites", cancer="luminal breast cancer")
+    breast = _run(knowledge, index, "metastatic_sites", cancer="breast cancer")
     assert {r["assertion"] for r in luminal} < {r["assertion"] for r in breast}
     assert "metakg:cancer/breast_luminal" in {r["cancer_type"] for r in breast}
 
 
-def test_genes_at_step_with_and_without_organ(store: KnowledgeStore, index: NameIndex) -> None:
-    everywhere = _run(store, index, "genes_at_step", step="colonization")
-    bone = _run(store, index, "genes_at_step", step="colonization", organ="bone")
+def test_genes_at_step_with_and_without_organ(knowledge: Knowledge, index: NameIndex) -> None:
+    everywhere = _run(knowledge, index, "genes_at_step", step="colonization")
+    bone = _run(knowledge, index, "genes_at_step", step="colonization", organ="bone")
     assert bone and set(map(str, bone)) < set(map(str, everywhere))
     assert {r["organ_context"] for r in bone} == {"UBERON:0002481"}
     assert "" in {r["organ_context"] for r in everywhere}
 
 
-def test_lung_colonization_suppressors(store: KnowledgeStore, index: NameIndex) -> None:
-    rows = _run(store, index, "colonization_suppressors", organ="lung")
+def test_lung_colonization_suppressors(knowledge: Knowledge, index: NameIndex) -> None:
+    rows = _run(knowledge, index, "colonization_suppressors", organ="lung")
     assert {"MIR335", "MIR126"} & _symbols(rows)
     assert all(r["step"] in ("", "metakg:step/colonization") for r in rows)
 
 
-def test_pancreatic_cancer_sites(store: KnowledgeStore, index: NameIndex) -> None:
-    rows = _run(store, index, "metastatic_sites", cancer="pancreatic cancer")
+def test_pancreatic_cancer_sites(knowledge: Knowledge, index: NameIndex) -> None:
+    rows = _run(knowledge, index, "metastatic_sites", cancer="pancreatic cancer")
     liver = next(r for r in rows if r["organ_label"] == "Liver")
     assert liver["frequency"] == "0.85"
 
 
-def test_long_latency(store: KnowledgeStore, index: NameIndex) -> None:
-    rows = _run(store, index, "cancer_types_by_latency", latency="long")
+def test_long_latency(knowledge: Knowledge, index: NameIndex) -> None:
+    rows = _run(knowledge, index, "cancer_types_by_latency", latency="long")
     assert "Prostate cancer" in _symbols(rows, "cancer_type_label")
 
 
-def test_blood_brain_barrier(store: KnowledgeStore, index: NameIndex) -> None:
-    rows = _run(store, index, "organs_by_barrier", barrier="blood_brain_barrier")
+def test_blood_brain_barrier(knowledge: Knowledge, index: NameIndex) -> None:
+    rows = _run(knowledge, index, "organs_by_barrier", barrier="blood_brain_barrier")
     assert _symbols(rows, "organ_label") == {"Brain"}
 
 
-def test_retracted_evidence(store: KnowledgeStore, index: NameIndex) -> None:
-    cites = _run(store, index, "retracted_evidence")
-    only = _run(store, index, "retracted_evidence", evidence="only_retracted")
+def test_retracted_evidence(knowledge: Knowledge, index: NameIndex) -> None:
+    cites = _run(knowledge, index, "retracted_evidence")
+    only = _run(knowledge, index, "retracted_evidence", evidence="only_retracted")
     assert "LOX" in _symbols(cites) and "LOX" in _symbols(only)
     assert set(map(str, only)) < set(map(str, cites))
     assert {r["rests_only_on_retracted"] for r in only} == {"true"}
     assert {r["retracted_references"] for r in cites} == {"106"}
 
 
-def test_references_behind_an_assertion(store: KnowledgeStore, index: NameIndex) -> None:
+def test_references_behind_an_assertion(knowledge: Knowledge, index: NameIndex) -> None:
     rows = _run(
-        store,
+        knowledge,
         index,
         "assertion_references",
         subject="LOX",
@@ -502,7 +502,7 @@ def test_references_behind_an_assertion(store: KnowledgeStore, index: NameIndex)
     )
     assert {(r["number"], r["retracted"]) for r in rows} == {("106", "true"), ("107", "false")}
     rows = _run(
-        store,
+        knowledge,
         index,
         "assertion_references",
         subject="uveal melanoma",
@@ -512,18 +512,18 @@ def test_references_behind_an_assertion(store: KnowledgeStore, index: NameIndex)
     assert ("", "PMID:22706174") in {(r["number"], r["publication"]) for r in rows}
 
 
-def test_regulators_and_targets(store: KnowledgeStore, index: NameIndex) -> None:
-    rows = _run(store, index, "gene_regulation", gene="ZEB1")
+def test_regulators_and_targets(knowledge: Knowledge, index: NameIndex) -> None:
+    rows = _run(knowledge, index, "gene_regulation", gene="ZEB1")
     assert {"MIR200A", "MIR200B", "MIR200C"} <= _symbols(rows, "partner_symbol")
     assert ("target", "CDH1") in {(r["relation"], r["partner_symbol"]) for r in rows}
-    regulators = _run(store, index, "gene_regulation", gene="ZEB1", role="regulator")
+    regulators = _run(knowledge, index, "gene_regulation", gene="ZEB1", role="regulator")
     assert {r["relation"] for r in regulators} == {"regulator"}
 
 
-def test_reference_numbers(store: KnowledgeStore, index: NameIndex) -> None:
-    rows = _run(store, index, "assertions_citing_reference", number="61")
+def test_reference_numbers(knowledge: Knowledge, index: NameIndex) -> None:
+    rows = _run(knowledge, index, "assertions_citing_reference", number="61")
     assert {"EREG", "PTGS2", "MMP1", "MMP2"} <= _symbols(rows, "subject_label")
-    assert _run(store, index, "assertions_citing_reference", number="500") == []
+    assert _run(knowledge, index, "assertions_citing_reference", number="500") == []
 
 
 # --- docs ----------------------------------------------------------------------------------

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# Commands in modules of their own register themselves on `main` when imported.
+import server.cli.diff  # noqa: F401  (registers `metakg diff`)
+from server.cli import push  # noqa: E402,F401
 from server.cli.commands import main
 
 __all__ = ["main"]

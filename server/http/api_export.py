@@ -190,7 +190,7 @@ def _export(
         construct=data.get("construct"),
     )
     chosen, described = select(state.graph, req, index=state.index, construct=_construct)
-    info = dataset_info(state.store.manifest, described, version())
+    info = dataset_info(state.manifest, described, version())
     body = export_bytes(chosen, fmt, info=info)
     response = Response(body, mimetype=fmt.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{fmt.filename()}"'

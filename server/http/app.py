@@ -7,21 +7,21 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import swagger_ui_bundle
 from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
-from flask import Response, request, send_from_directory
+from flask import Response, g, has_request_context, request, send_from_directory
 from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
+from graph.backend import Backend, Knowledge, RemoteBackend, open_backend
 from graph.errors import MetakgError
 from graph.names import NameIndex
-from graph.store import KnowledgeStore
+from graph.store import RDF_DIR
 from queries import lookup
 from server import version
 from server.errors import URITooLong, from_error, problem
@@ -38,34 +38,65 @@ read-only SPARQL 1.1 endpoint. Every error is `application/problem+json`."""
 
 @dataclass
 class ServiceState:
-    """What one server process holds: the store (opened read-only, on first use), the
-    property graph and its name index, and the pool of query workers."""
+    """What one server process holds: the backend it reads (the embedded store, opened
+    read-only on first use, or a remote SPARQL store), the name index of the release it
+    serves, and the pool of query workers.
+
+    Within one request every route reads one release (:meth:`knowledge`, kept in
+    ``flask.g``). With a remote backend each request first asks the store for its release, so
+    several processes on one store serve the same data and keep no state of their own.
+    """
 
     settings: dict[str, Any]
     _runner: QueryRunner | None = field(default=None, repr=False)
+    _indexes: dict[str, NameIndex] = field(default_factory=dict, repr=False)
 
     @cached_property
-    def store(self) -> KnowledgeStore:
-        return KnowledgeStore(Path(self.settings["store"]))
+    def backend(self) -> Backend:
+        return open_backend(self.settings)
+
+    def knowledge(self) -> Knowledge:
+        if has_request_context():
+            current = g.get("metakg_knowledge")
+            if current is None:
+                current = g.metakg_knowledge = self.backend.current()
+            return current
+        return self.backend.current()
 
     @property
     def graph(self):  # type: ignore[no-untyped-def]
-        return self.store.graph
+        return self.knowledge().graph
 
-    @cached_property
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self.knowledge().manifest
+
+    @property
     def index(self) -> NameIndex:
-        return lookup.name_index(self.store.graph)
+        knowledge = self.knowledge()
+        index = self._indexes.get(knowledge.release)
+        if index is None:
+            index = lookup.name_index(knowledge.graph)
+            self._indexes.clear()
+            self._indexes[knowledge.release] = index
+        return index
 
-    @cached_property
+    @property
     def named_graphs(self) -> frozenset[str]:
-        return frozenset(g.value for g in self.store.rdf.named_graphs())
+        return frozenset(g.value for g in self.knowledge().rdf.named_graphs())
 
     @property
     def executor(self) -> QueryRunner:
         """The pool of query processes that runs every query with its deadline."""
         if self._runner is None:
+            backend = self.backend
+            source = (
+                backend.remote.query_url
+                if isinstance(backend, RemoteBackend)
+                else str(backend.current().path / RDF_DIR)
+            )
             self._runner = QueryRunner(
-                self.store.path / "oxigraph",
+                source,
                 processes=max(self.settings["query_processes"], self.settings["threads"]),
                 timeout=self.settings["query_timeout"],
                 row_cap=self.settings["row_cap"],

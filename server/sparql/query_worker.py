@@ -20,6 +20,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from graph.errors import MetakgError
 from server.sparql.channel import Channel
 from server.sparql.formats import choose, offered_media_types
 
@@ -156,6 +157,8 @@ def handle(store: ox.Store, message: tuple[Any, ...], row_cap: int) -> tuple[Any
         return ("error", "failed", f"unknown operation {op!r}")
     except SyntaxError as exc:
         return ("error", "syntax", str(exc))
+    except MetakgError as exc:  # a remote store that cannot be reached
+        return ("error", "unavailable", str(exc))
     except RowCapExceeded as exc:
         return ("error", "row-cap", str(exc))
     except NotAcceptableFormat as exc:
@@ -190,9 +193,15 @@ def memory_copy(store: ox.Store, limit: int) -> ox.Store | None:
     return memory
 
 
-def open_store(store_path: str, memory_quads: int) -> ox.Store:
+def open_store(store_path: str, memory_quads: int) -> Any:
     """The store a query process queries: an in-memory copy of the (read-only) store when it
-    holds at most ``memory_quads`` quads, otherwise the store on disk, opened read-only."""
+    holds at most ``memory_quads`` quads, otherwise the store on disk, opened read-only; or,
+    when ``store_path`` is an http(s) URL, that remote SPARQL store's query endpoint."""
+    if store_path.startswith(("http://", "https://")):
+        from graph.remote import RemoteStore
+
+        # No client-side deadline: the parent ends this process when the query's is past.
+        return RemoteStore(store_path, timeout=3600.0)
     disk = ox.Store.read_only(store_path)
     copy = memory_copy(disk, memory_quads)
     return disk if copy is None else copy

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from graph.remote import RemoteUnavailable
 from server.errors import (
     NotAcceptable,
     Overloaded,
@@ -37,6 +38,7 @@ _ERRORS = {
     "not-acceptable": NotAcceptable,
     "row-cap": TooManyRows,
     "failed": Overloaded,
+    "unavailable": RemoteUnavailable,
 }
 
 
@@ -87,7 +89,7 @@ class _Worker:
 class QueryRunner:
     def __init__(
         self,
-        store_path: Path,
+        store_path: Path | str,
         *,
         processes: int,
         timeout: float,
