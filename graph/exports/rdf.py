@@ -65,7 +65,7 @@ BASE_PREFIXES = {
     "fabio": FABIO,
 }
 
-#: The named graph describing an N-Quads export.
+#: The named graph describing an N-Quads export, and a built store (:mod:`graph.dataset`).
 DESCRIPTION_GRAPH = METAKG + "dataset"
 
 _TYPE = RDF + "type"
@@ -114,6 +114,38 @@ def _comment(info: DatasetInfo) -> bytes:
     if info.created:
         text += f"; created {info.created}"
     return ("# " + re.sub(r"\s+", " ", text) + "\n").encode("utf-8")
+
+
+_VOID_DATASET = ox.NamedNode(str(VOID.Dataset))
+
+
+def describe_dataset(subject: str, info: DatasetInfo) -> Iterator[ox.Triple]:
+    """The common part of every dataset description, an export's or a built store's.
+
+    ``subject`` is a ``void:Dataset`` with its title, version (``owl:versionInfo``), source,
+    selection, creation date (when ``info.created`` is set), licence (an SPDX IRI when the
+    licence is an SPDX identifier) and home page.
+    """
+    dataset = ox.NamedNode(subject)
+    yield ox.Triple(dataset, ox.NamedNode(_TYPE), _VOID_DATASET)
+    for prop, value in (
+        (RDFLIB_DCTERMS.title, info.title),
+        (OWL.versionInfo, info.version),
+        (RDFLIB_DCTERMS.source, info.source),
+        (RDFLIB_DCTERMS.description, f"Selection: {info.selection}"),
+        (RDFLIB_DCTERMS.created, info.created),
+    ):
+        if value:
+            yield ox.Triple(dataset, ox.NamedNode(str(prop)), ox.Literal(value))
+    if re.fullmatch(r"[A-Za-z0-9.+-]+", info.licence):
+        licence: ox.NamedNode | ox.Literal = ox.NamedNode(
+            "https://spdx.org/licenses/" + info.licence
+        )
+    else:
+        licence = ox.Literal(info.licence)
+    yield ox.Triple(dataset, ox.NamedNode(str(RDFLIB_DCTERMS.license)), licence)
+    if info.homepage:
+        yield ox.Triple(dataset, ox.NamedNode(str(FOAF.homepage)), ox.NamedNode(info.homepage))
 
 
 class RdfExporter:
@@ -213,31 +245,11 @@ class NQuadsExporter(RdfExporter):
 
     def description(self) -> Iterator[ox.Triple]:
         """VoID and Dublin Core: the export and its source graphs."""
-        info = self.info
         dataset = ox.NamedNode(DESCRIPTION_GRAPH)
-        void_dataset = ox.NamedNode(str(VOID.Dataset))
-        yield ox.Triple(dataset, ox.NamedNode(_TYPE), void_dataset)
-        for prop, value in (
-            (RDFLIB_DCTERMS.title, info.title),
-            (OWL.versionInfo, info.version),
-            (RDFLIB_DCTERMS.source, info.source),
-            (RDFLIB_DCTERMS.description, f"Selection: {info.selection}"),
-            (RDFLIB_DCTERMS.created, info.created),
-        ):
-            if value:
-                yield ox.Triple(dataset, ox.NamedNode(str(prop)), ox.Literal(value))
-        if re.fullmatch(r"[A-Za-z0-9.+-]+", info.licence):
-            licence: ox.NamedNode | ox.Literal = ox.NamedNode(
-                "https://spdx.org/licenses/" + info.licence
-            )
-        else:
-            licence = ox.Literal(info.licence)
-        yield ox.Triple(dataset, ox.NamedNode(str(RDFLIB_DCTERMS.license)), licence)
-        if info.homepage:
-            yield ox.Triple(dataset, ox.NamedNode(str(FOAF.homepage)), ox.NamedNode(info.homepage))
+        yield from describe_dataset(DESCRIPTION_GRAPH, self.info)
         for origin, triples in self.evidence.items():
             graph = ox.NamedNode(source_graph(origin))
-            yield ox.Triple(graph, ox.NamedNode(_TYPE), void_dataset)
+            yield ox.Triple(graph, ox.NamedNode(_TYPE), _VOID_DATASET)
             yield ox.Triple(graph, ox.NamedNode(str(RDFLIB_DCTERMS.isPartOf)), dataset)
             yield ox.Triple(
                 graph,
