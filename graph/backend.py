@@ -28,9 +28,8 @@ import networkx as nx
 import pyoxigraph as ox
 
 from graph import property_graph
-from graph.errors import MetakgError
 from graph.remote import RemoteStore, RemoteUnavailable
-from graph.store import GRAPH_FILE, KnowledgeStore
+from graph.store import GRAPH_FILE, KnowledgeStore, StoreError
 from graph.vocab import METAKG, MKG, RDF
 
 PROJECTION_GRAPH = METAKG + "projection"
@@ -51,7 +50,7 @@ _PROJECTION_QUERY = (
 )
 
 
-class NotPushed(MetakgError):
+class NotPushed(StoreError):
     status = 503
     title = "No knowledge base in the remote store"
 

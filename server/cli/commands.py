@@ -12,9 +12,10 @@ from typing import Any
 import click
 
 from graph import shacl, stats
+from graph.backend import Knowledge, open_backend
 from graph.rdf import OxigraphSink
 from graph.sinks import write_all
-from graph.store import KnowledgeStore, StoreError, is_store, write_store
+from graph.store import StoreError, is_store, write_store
 from ingest.curated import default_data_dir
 from ingest.pipeline import KnowledgeBase, assemble, plan_sources
 from ingest.problems import MetakgError, Problems, ValidationFailed
@@ -41,6 +42,22 @@ def _store_path(option: Path | None) -> Path:
     except SettingError as exc:
         _fail(str(exc), 2)
         raise  # unreachable
+
+
+def _knowledge(option: Path | None) -> Knowledge:
+    """The release to read: the store given by ``--store``, else the remote SPARQL store when
+    METAKG_SPARQL_ENDPOINT is set, else METAKG_STORE (or the default store)."""
+    try:
+        settings = load_settings()
+    except SettingError as exc:
+        _fail(str(exc), 2)
+        raise  # unreachable
+    return open_backend(settings, option).current()
+
+
+def _where(knowledge: Knowledge) -> str:
+    rdf = knowledge.rdf
+    return str(knowledge.path) if knowledge.path is not None else getattr(rdf, "query_url", "")
 
 
 def _load(paths: Sequence[Path]) -> KnowledgeBase:
@@ -143,7 +160,8 @@ def serve(
     threads: int | None,
 ) -> None:
     """Serve the HTTP API and the SPARQL endpoint with Granian (building the store first if
-    there is none)."""
+    there is none). With METAKG_SPARQL_ENDPOINT set (and no --store), serve that remote
+    SPARQL store instead: the processes keep no state, so several can serve one store."""
     from server.http.wsgi import serve as run_server
 
     overrides = {
@@ -161,11 +179,17 @@ def serve(
         settings = settings_with(overrides)
     except SettingError as exc:
         _fail(str(exc), 2)
-    if not is_store(settings["store"]):
-        _progress(f"no knowledge base at {settings['store']} yet; building it first ...")
-        _build(settings["store"], ())
+    if store is not None:
+        settings["sparql_endpoint"] = ""  # an explicit --store is served, not the remote
+    if settings["sparql_endpoint"]:
+        source = f"the remote SPARQL store {settings['sparql_endpoint']}"
+    else:
+        source = str(settings["store"])
+        if not is_store(settings["store"]):
+            _progress(f"no knowledge base at {settings['store']} yet; building it first ...")
+            _build(settings["store"], ())
     _progress(
-        f"serving {settings['store']} on http://{settings['host']}:{settings['port']}/ "
+        f"serving {source} on http://{settings['host']}:{settings['port']}/ "
         f"({settings['workers']} workers x {settings['threads']} threads; "
         f"query deadline {settings['query_timeout']:g} s)"
     )
@@ -177,15 +201,15 @@ def serve(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def stats_command(store: Path | None, as_json: bool) -> None:
     """Counts of the built store: nodes, edges by predicate, assertions by confidence."""
-    path = _store_path(store)
     try:
-        summary = stats.from_rdf(KnowledgeStore(path).rdf)
+        knowledge = _knowledge(store)
+        summary = stats.from_rdf(knowledge.rdf)
     except StoreError as exc:
         _fail(str(exc))
     if as_json:
-        click.echo(json.dumps({"store": str(path), **summary}, indent=2))
+        click.echo(json.dumps({"store": _where(knowledge), **summary}, indent=2))
     else:
-        click.echo(f"Store: {path}\n")
+        click.echo(f"Store: {_where(knowledge)}\n")
         click.echo(render_summary(summary))
 
 
@@ -223,7 +247,7 @@ def validate(paths: tuple[Path, ...]) -> None:
 def show(name: str, store: Path | None, as_json: bool) -> None:
     """Show an entity (symbol, alias, CURIE or label) and every assertion about it."""
     try:
-        graph = KnowledgeStore(_store_path(store)).graph
+        graph = _knowledge(store).graph
     except StoreError as exc:
         _fail(str(exc))
     index = lookup.name_index(graph)
@@ -339,7 +363,7 @@ def query(name: str, params: tuple[str, ...], store: Path | None, fmt: str) -> N
             _fail(f"--param needs the form NAME=VALUE; got {item!r}", 2)
         raw[key.strip()] = value.strip()
     try:
-        knowledge = KnowledgeStore(_store_path(store))
+        knowledge = _knowledge(store)
         chosen = named.get(name)
         bound = named.bind(chosen, raw, index=lookup.name_index(knowledge.graph))
         rows = named.run_sparql(bound, knowledge.rdf)
@@ -371,7 +395,7 @@ def sparql(text: str, store: Path | None, fmt: str) -> None:
         except OSError as exc:
             _fail(f"cannot read the query file: {exc}", 2)
     try:
-        knowledge = KnowledgeStore(_store_path(store))
+        knowledge = _knowledge(store)
         reasons = refusals(text, local_graphs={g.value for g in knowledge.rdf.named_graphs()})
         if reasons:
             _fail("; ".join(reasons))
@@ -383,7 +407,7 @@ def sparql(text: str, store: Path | None, fmt: str) -> None:
     if isinstance(result, ox.QueryBoolean):
         click.echo("true" if bool(result) else "false")
         return
-    if isinstance(result, ox.QueryTriples):
+    if not isinstance(result, ox.QuerySolutions):  # CONSTRUCT or DESCRIBE triples
         rdf = {"ntriples": ox.RdfFormat.N_TRIPLES}.get(fmt, ox.RdfFormat.TURTLE)
         click.echo(ox.serialize(result, format=rdf).decode("utf-8"), nl=False)
         return

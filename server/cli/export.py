@@ -10,14 +10,14 @@ from typing import Any
 
 import click
 
+from graph.backend import Knowledge
 from graph.errors import MetakgError
 from graph.exports import ExportFormat
-from graph.store import KnowledgeStore
 
 _FORMATS = [f.key for f in ExportFormat]
 
 
-def construct_runner(knowledge: KnowledgeStore):  # type: ignore[no-untyped-def]
+def construct_runner(knowledge: Knowledge):  # type: ignore[no-untyped-def]
     """Runs a CONSTRUCT on the store directly, behind the same guard as the endpoint."""
     import pyoxigraph as ox
 
@@ -32,7 +32,7 @@ def construct_runner(knowledge: KnowledgeStore):  # type: ignore[no-untyped-def]
             result = knowledge.rdf.query(text)
         except SyntaxError as exc:
             raise SelectionError(f"SPARQL syntax error: {exc}") from None
-        if not isinstance(result, ox.QueryTriples):
+        if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
             raise SelectionError("construct needs a CONSTRUCT or DESCRIBE query")
         return term_triples(result)
 
@@ -124,7 +124,7 @@ def export(
     from graph.exports import available_formats
     from queries import lookup
     from server import version
-    from server.cli.commands import _fail, _store_path
+    from server.cli.commands import _fail, _knowledge
     from server.exporting import (
         ExportRequest,
         dataset_info,
@@ -143,7 +143,7 @@ def export(
                        f"{item.description}")
         return
     try:
-        knowledge = KnowledgeStore(_store_path(store))
+        knowledge = _knowledge(store)
         graph = knowledge.graph
         if release is not None:
             if fmt or output:
