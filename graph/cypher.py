@@ -201,14 +201,31 @@ class Engine(Enum):
     FALKORDB = "falkordb"
 
 
-#: The schema step for each engine, run before the data (each statement may fail with
-#: "already exists" on FalkorDB, which has no IF NOT EXISTS for indexes).
+def _index_name(label: str) -> str:
+    return "metakg_" + re.sub(r"[^A-Za-z0-9]+", "_", label).lower() + "_id"
+
+
+#: The label that tells each category apart; the Cypher twins match parameters on it.
+CATEGORY_LABELS: tuple[str, ...] = tuple(dict.fromkeys(category_label(c) for c in Category))
+
+#: The schema step for each engine, run before the data: ``id`` unique on every node (a
+#: constraint in Neo4j; FalkorDB's constraint command refuses a label with a colon, so there
+#: an index), and an index on ``id`` for each category label. FalkorDB has no IF NOT EXISTS
+#: for indexes: an executor takes "already indexed" as done.
 SCHEMA: dict[Engine, tuple[str, ...]] = {
     Engine.NEO4J: (
         f"CREATE CONSTRAINT {CONSTRAINT_NAME} IF NOT EXISTS\n"
         f"FOR (n:{_ROOT}) REQUIRE n.id IS UNIQUE",
+        *(
+            f"CREATE INDEX {_index_name(label)} IF NOT EXISTS\n"
+            f"FOR (n:{cypher_name(label)}) ON (n.id)"
+            for label in CATEGORY_LABELS
+        ),
     ),
-    Engine.FALKORDB: (f"CREATE INDEX FOR (n:{_ROOT}) ON (n.id)",),
+    Engine.FALKORDB: tuple(
+        f"CREATE INDEX FOR (n:{cypher_name(label)}) ON (n.id)"
+        for label in (ROOT_LABEL, *CATEGORY_LABELS)
+    ),
 }
 
 COUNT_NODES = f"MATCH (n:{_ROOT}) RETURN count(n) AS count"

@@ -33,6 +33,13 @@ from typing import Any
 
 import networkx as nx
 
+from graph.cypher import (
+    ROOT_LABEL,
+    SUBCLASS_TYPE,
+    category_label,
+    cypher_name,
+    relationship_type,
+)
 from graph.vocab import BIOLINK, DCTERMS, METAKG, MKG, RDF, RDFS, Category, Predicate
 from queries.lookup import subtypes
 
@@ -119,10 +126,55 @@ _PREDICATE_KEY = (
 _SUPPRESSOR_CLASS = f"<{METAKG}class/metastasis_suppressor>"
 _COLONIZATION = f"<{METAKG}step/colonization>"
 
-#: Cypher: the references of relationship ``r`` as reference numbers (or publication ids).
+# --- shared Cypher fragments (fixed text) -------------------------------------------------
+# The Cypher twins read the projection of graph.cypher (the one `metakg neo4j push` and the
+# neo4j export write). Labels and relationship types come from the vocabulary through it,
+# in backticks; parameters are ``$name``. Only the portable subset of Cypher that both
+# Neo4j 5 and FalkorDB run is used: no COLLECT {} or EXISTS {} subqueries (FalkorDB has
+# neither; an OPTIONAL MATCH with count() or an UNWIND with collect() stands in for them).
+# A missing value comes back as null, a list column as a list; queries.named.run_cypher
+# turns both into the cells the SPARQL gives.
+
+
+def _label(category: Category) -> str:
+    return cypher_name(category_label(category))
+
+
+def _type(predicate: Predicate) -> str:
+    return cypher_name(relationship_type(predicate))
+
+
+_ANY = cypher_name(ROOT_LABEL)
+_SUBCLASS = cypher_name(SUBCLASS_TYPE)
+_CANCER_TYPE = _label(Category.CANCER_TYPE)
+_ORGAN = _label(Category.ORGAN)
+_PUBLICATION = _label(Category.PUBLICATION)
+_BARRIER_TYPE = _label(Category.BARRIER_TYPE)
+_CASCADE_STEP = _label(Category.CASCADE_STEP)
+_GENE = _label(Category.GENE)
+_GENE_CLASS = _label(Category.GENE_CLASS)
+_LATENCY_CLASS = _label(Category.LATENCY_CLASS)
+_MICRORNA = _label(Category.MICRORNA)
+_PATHWAY = _label(Category.PATHWAY)
+_ACTS_AT_STEP = _type(Predicate.ACTS_AT_STEP)
+_CONTRIBUTES_TO = _type(Predicate.CONTRIBUTES_TO)
+_FIRST_CAPILLARY_BED = _type(Predicate.FIRST_CAPILLARY_BED)
+_HAS_BARRIER = _type(Predicate.HAS_BARRIER)
+_HAS_CLASS = _type(Predicate.HAS_CLASS)
+_HAS_LATENCY_CLASS = _type(Predicate.HAS_LATENCY_CLASS)
+_INTERACTS_WITH = _type(Predicate.INTERACTS_WITH)
+_MEDIATES_METASTASIS_TO = _type(Predicate.MEDIATES_METASTASIS_TO)
+_METASTASIZES_TO = _type(Predicate.METASTASIZES_TO)
+_PARTICIPATES_IN = _type(Predicate.PARTICIPATES_IN)
+_REGULATES = _type(Predicate.REGULATES)
+
+#: Cypher: one row per publication of relationship ``r``, with its node where there is one.
+_CYPHER_PUBLICATIONS = f"""UNWIND r.publications AS publication_id
+OPTIONAL MATCH (publication:{_PUBLICATION} {{id: publication_id}})"""
+#: Cypher: the aggregate of ``_CYPHER_PUBLICATIONS``: reference numbers, or publication ids.
 _CYPHER_REFERENCES = (
-    "COLLECT { MATCH (p:Publication) WHERE p.id IN r.references "
-    "RETURN coalesce(toString(p.referenceNumber), p.id) } AS references"
+    "collect(DISTINCT coalesce(toString(publication.referenceNumber), publication_id))"
+    " AS references"
 )
 
 
@@ -304,18 +356,21 @@ GENES_FOR_CANCER_ORGAN = NamedQuery(
 """
         + _REFERENCE,
     ),
-    cypher=f"""MATCH (cancer:CancerType {{id: $cancer}})
-MATCH (gene)-[r:mediates_metastasis_to]->(:Organ {{id: $organ}})
-WHERE (r.cancer_type IS NOT NULL
-       AND EXISTS {{ MATCH (:CancerType {{id: r.cancer_type}})-[:subclass_of*0..]->(cancer) }})
-   OR (r.cancer_type IS NULL
-       AND EXISTS {{ MATCH (gene)-[:contributes_to]->(:CancerType)-[:subclass_of*0..]->(cancer) }})
+    cypher=f"""MATCH (subtype)-[:{_SUBCLASS}*0..]->(:{_CANCER_TYPE} {{id: $cancer}})
+WITH collect(DISTINCT subtype.id) AS scope
+MATCH (gene)-[r:{_MEDIATES_METASTASIS_TO}]->(:{_ORGAN} {{id: $organ}})
+WHERE gene.symbol IS NOT NULL
+OPTIONAL MATCH (gene)-[:{_CONTRIBUTES_TO}]->(contributed)
+WHERE contributed.id IN scope
+WITH scope, gene, r, count(contributed) AS contributions
+WHERE r.cancer_type IN scope OR (r.cancer_type IS NULL AND contributions > 0)
+{_CYPHER_PUBLICATIONS}
 RETURN gene.symbol AS symbol, gene.id AS gene, r.direction AS direction,
-       r.confidence AS confidence, coalesce(r.step, '') AS step,
-       coalesce(r.cancer_type, '') AS cancer_type_context,
+       r.confidence AS confidence, r.step AS step, r.cancer_type AS cancer_type_context,
        CASE WHEN r.cancer_type IS NULL THEN 'contributes_to' ELSE 'cancer_type_context' END
          AS basis,
-       {_CYPHER_REFERENCES}, r.id AS assertion
+       {_CYPHER_REFERENCES},
+       r.id AS assertion
 ORDER BY symbol, assertion
 """,
     example={"cancer": "breast cancer", "organ": "bone"},
@@ -415,17 +470,20 @@ GENES_AT_STEP = NamedQuery(
 """
         + _REFERENCE,
     ),
-    cypher=f"""MATCH (step:CascadeStep {{id: $step}})
-MATCH (gene)-[r:acts_at_step|mediates_metastasis_to]->(target)
-WHERE (type(r) = 'acts_at_step' AND target = step)
-   OR (type(r) = 'mediates_metastasis_to' AND r.step = step.id)
+    cypher=f"""MATCH (step:{_CASCADE_STEP} {{id: $step}})
+MATCH (gene)-[r:{_ACTS_AT_STEP}|{_MEDIATES_METASTASIS_TO}]->(target)
+WHERE gene.symbol IS NOT NULL
+  AND ((r.predicate = 'acts_at_step' AND target.id = step.id)
+    OR (r.predicate = 'mediates_metastasis_to' AND r.step = step.id))
 WITH gene, r,
-     CASE type(r) WHEN 'acts_at_step' THEN r.organ ELSE target.id END AS organ_context
+     CASE r.predicate WHEN 'acts_at_step' THEN r.organ ELSE target.id END AS organ_context
 WHERE $organ IS NULL OR organ_context = $organ
-RETURN gene.symbol AS symbol, gene.id AS gene, type(r) AS predicate,
-       coalesce(organ_context, '') AS organ_context, r.direction AS direction,
-       r.confidence AS confidence, coalesce(r.cancer_type, '') AS cancer_type_context,
-       {_CYPHER_REFERENCES}, r.id AS assertion
+{_CYPHER_PUBLICATIONS}
+RETURN gene.symbol AS symbol, gene.id AS gene, r.predicate AS predicate, organ_context,
+       r.direction AS direction, r.confidence AS confidence,
+       r.cancer_type AS cancer_type_context,
+       {_CYPHER_REFERENCES},
+       r.id AS assertion
 ORDER BY symbol, assertion
 """,
     example={"step": "colonization", "organ": "bone"},
@@ -522,18 +580,22 @@ COLONIZATION_SUPPRESSORS = NamedQuery(
 """
         + _REFERENCE,
     ),
-    cypher=f"""MATCH (organ:Organ {{id: $organ}})
-MATCH (gene)-[:has_class]->(:GeneClass {{id: '{_SUPPRESSOR_ID}'}})
-MATCH (gene)-[r:mediates_metastasis_to|acts_at_step]->(target)
+    cypher=f"""MATCH (organ:{_ORGAN} {{id: $organ}})
+MATCH (gene)-[:{_HAS_CLASS}]->(:{_GENE_CLASS} {{id: '{_SUPPRESSOR_ID}'}})
+WHERE gene.symbol IS NOT NULL
+WITH DISTINCT organ, gene
+MATCH (gene)-[r:{_MEDIATES_METASTASIS_TO}|{_ACTS_AT_STEP}]->(target)
 WHERE r.direction = 'suppresses'
-  AND ((type(r) = 'mediates_metastasis_to' AND target = organ
+  AND ((r.predicate = 'mediates_metastasis_to' AND target.id = organ.id
         AND (r.step IS NULL OR r.step = '{_COLONIZATION_ID}'))
-    OR (type(r) = 'acts_at_step' AND target.id = '{_COLONIZATION_ID}'
+    OR (r.predicate = 'acts_at_step' AND target.id = '{_COLONIZATION_ID}'
         AND r.organ = organ.id))
-RETURN gene.symbol AS symbol, gene.id AS gene, type(r) AS predicate,
-       CASE type(r) WHEN 'acts_at_step' THEN target.id ELSE coalesce(r.step, '') END AS step,
-       coalesce(r.cancer_type, '') AS cancer_type_context, r.confidence AS confidence,
-       {_CYPHER_REFERENCES}, r.id AS assertion
+{_CYPHER_PUBLICATIONS}
+RETURN gene.symbol AS symbol, gene.id AS gene, r.predicate AS predicate,
+       CASE r.predicate WHEN 'acts_at_step' THEN target.id ELSE r.step END AS step,
+       r.cancer_type AS cancer_type_context, r.confidence AS confidence,
+       {_CYPHER_REFERENCES},
+       r.id AS assertion
 ORDER BY symbol, assertion
 """,
     example={"organ": "lung"},
@@ -631,16 +693,15 @@ WHERE {{
   FILTER(BOUND(?note) && BOUND(?title))
 }}
 """,
-    cypher="""MATCH (subject {id: $subject})-[r]->(object {id: $object})
-WHERE type(r) = $predicate
-UNWIND r.references AS reference
-MATCH (p:Publication {id: reference})
-RETURN r.id AS assertion, coalesce(r.cancer_type, '') AS cancer_type_context,
-       coalesce(r.organ, '') AS organ_context, coalesce(r.step, '') AS step_context,
-       r.direction AS direction, r.confidence AS confidence,
-       coalesce(toString(p.referenceNumber), '') AS number, p.id AS publication,
-       p.label AS title, coalesce(p.description, '') AS citation,
-       coalesce(toString(p.retracted), '') AS retracted, r.note AS note
+    cypher=f"""MATCH (subject:{_ANY} {{id: $subject}})-[r]->(object:{_ANY} {{id: $object}})
+WHERE r.kind = 'association' AND r.predicate = $predicate
+UNWIND r.publications AS publication_id
+MATCH (publication:{_PUBLICATION} {{id: publication_id}})
+RETURN r.id AS assertion, r.cancer_type AS cancer_type_context, r.organ AS organ_context,
+       r.step AS step_context, r.direction AS direction, r.confidence AS confidence,
+       publication.referenceNumber AS number, publication.id AS publication,
+       publication.name AS title, publication.description AS citation,
+       publication.retracted AS retracted, r.note AS note
 ORDER BY assertion, publication
 """,
     example={"subject": "LOX", "predicate": "mediates_metastasis_to", "object": "lung"},
@@ -711,12 +772,13 @@ PATHWAYS_LINKING_GENES_TO_ORGAN = NamedQuery(
           biolink:symbol ?linked_symbol .""",
         aggregate='(GROUP_CONCAT(DISTINCT ?linked_symbol; separator=";") AS ?organ_genes)',
     ),
-    cypher="""UNWIND $genes AS gene_id
-MATCH (gene {id: gene_id})-[:participates_in]->(pathway:Pathway)
-MATCH (pathway)<-[:participates_in]-(linked)-[:mediates_metastasis_to]->(:Organ {id: $organ})
-WITH gene, pathway, collect(DISTINCT linked.symbol) AS organ_genes
-RETURN gene.symbol AS symbol, gene.id AS gene, pathway.label AS pathway_label,
-       pathway.id AS pathway, organ_genes
+    cypher=f"""UNWIND $genes AS gene_id
+MATCH (gene:{_ANY} {{id: gene_id}})-[:{_PARTICIPATES_IN}]->(pathway)
+MATCH (pathway)<-[:{_PARTICIPATES_IN}]-(linked)
+      -[:{_MEDIATES_METASTASIS_TO}]->(:{_ORGAN} {{id: $organ}})
+WHERE gene.symbol IS NOT NULL AND linked.symbol IS NOT NULL
+RETURN gene.symbol AS symbol, gene.id AS gene, pathway.name AS pathway_label,
+       pathway.id AS pathway, collect(DISTINCT linked.symbol) AS organ_genes
 ORDER BY symbol, pathway_label
 """,
     example={"genes": "TGFB1,CXCR4,EREG", "organ": "bone"},
@@ -772,9 +834,12 @@ CANCER_TYPES_BY_LATENCY = NamedQuery(
 """
         + _REFERENCE,
     ),
-    cypher=f"""MATCH (cancer:CancerType)-[r:has_latency_class]->(:LatencyClass {{id: $latency}})
-RETURN cancer.label AS cancer_type_label, cancer.id AS cancer_type,
-       r.confidence AS confidence, {_CYPHER_REFERENCES}, r.id AS assertion
+    cypher=f"""MATCH (cancer_type)-[r:{_HAS_LATENCY_CLASS}]->(:{_LATENCY_CLASS} {{id: $latency}})
+{_CYPHER_PUBLICATIONS}
+RETURN cancer_type.name AS cancer_type_label, cancer_type.id AS cancer_type,
+       r.confidence AS confidence,
+       {_CYPHER_REFERENCES},
+       r.id AS assertion
 ORDER BY cancer_type_label
 """,
     example={"latency": "long"},
@@ -820,10 +885,12 @@ ORGANS_BY_BARRIER = NamedQuery(
 """
         + _REFERENCE,
     ),
-    cypher=f"""MATCH (organ:Organ)-[r:has_barrier]->(:BarrierType {{id: $barrier}})
-RETURN organ.label AS organ_label, organ.id AS organ,
-       coalesce(organ.capillaryBedRole, '') AS capillary_bed_role,
-       r.confidence AS confidence, {_CYPHER_REFERENCES}, r.id AS assertion
+    cypher=f"""MATCH (organ)-[r:{_HAS_BARRIER}]->(:{_BARRIER_TYPE} {{id: $barrier}})
+{_CYPHER_PUBLICATIONS}
+RETURN organ.name AS organ_label, organ.id AS organ,
+       organ.capillaryBedRole AS capillary_bed_role, r.confidence AS confidence,
+       {_CYPHER_REFERENCES},
+       r.id AS assertion
 ORDER BY organ_label
 """,
     example={"barrier": "blood_brain_barrier"},
@@ -910,17 +977,19 @@ RETRACTED_EVIDENCE = NamedQuery(
   BIND(COALESCE(STR(?publication_number), STR(?publication)) AS ?retracted)""",
         aggregate=('(GROUP_CONCAT(DISTINCT ?retracted; separator=";") AS ?retracted_references)'),
     ),
-    cypher="""MATCH (gene)-[r]->(object)
-WHERE (gene:Gene OR gene:MicroRNA) AND type(r) <> 'subclass_of'
-  AND ($evidence = 'cites_retracted' OR r.rests_only_on_retracted)
-WITH gene, r, object,
-     COLLECT { MATCH (p:Publication) WHERE p.id IN r.references AND p.retracted
-               RETURN coalesce(toString(p.referenceNumber), p.id) } AS retracted_references
-WHERE size(retracted_references) > 0
-RETURN gene.symbol AS symbol, gene.id AS gene, type(r) AS predicate,
-       object.label AS object_label, object.id AS object, retracted_references,
-       toString(r.rests_only_on_retracted) AS rests_only_on_retracted,
-       r.confidence AS confidence, r.id AS assertion
+    cypher=f"""MATCH (gene)-[r]->(object)
+WHERE (gene:{_GENE} OR gene:{_MICRORNA})
+  AND gene.symbol IS NOT NULL AND r.kind = 'association'
+  AND ($evidence = 'cites_retracted' OR r.rests_only_on_retracted = true)
+UNWIND r.publications AS publication_id
+MATCH (publication:{_PUBLICATION} {{id: publication_id}})
+WHERE publication.retracted = true
+RETURN gene.symbol AS symbol, gene.id AS gene, r.predicate AS predicate,
+       object.name AS object_label, object.id AS object,
+       collect(DISTINCT coalesce(toString(publication.referenceNumber), publication.id))
+         AS retracted_references,
+       r.rests_only_on_retracted AS rests_only_on_retracted, r.confidence AS confidence,
+       r.id AS assertion
 ORDER BY symbol, predicate, assertion
 """,
     example={"evidence": "only_retracted"},
@@ -990,11 +1059,14 @@ METASTATIC_SITES = NamedQuery(
 """
         + _REFERENCE,
     ),
-    cypher=f"""MATCH (cancer:CancerType)-[:subclass_of*0..]->(:CancerType {{id: $cancer}})
-MATCH (cancer)-[r:metastasizes_to]->(organ:Organ)
-RETURN organ.label AS organ_label, organ.id AS organ, cancer.label AS cancer_type_label,
-       cancer.id AS cancer_type, coalesce(toString(r.frequency), '') AS frequency,
-       r.confidence AS confidence, {_CYPHER_REFERENCES}, r.id AS assertion
+    cypher=f"""MATCH (cancer_type)-[:{_SUBCLASS}*0..]->(:{_CANCER_TYPE} {{id: $cancer}})
+WITH DISTINCT cancer_type
+MATCH (cancer_type)-[r:{_METASTASIZES_TO}]->(organ)
+{_CYPHER_PUBLICATIONS}
+RETURN organ.name AS organ_label, organ.id AS organ, cancer_type.name AS cancer_type_label,
+       cancer_type.id AS cancer_type, r.frequency AS frequency, r.confidence AS confidence,
+       {_CYPHER_REFERENCES},
+       r.id AS assertion
 ORDER BY organ_label, cancer_type_label
 """,
     example={"cancer": "pancreatic cancer"},
@@ -1036,6 +1108,26 @@ def _gene_regulation(graph: nx.MultiDiGraph, values: Mapping[str, object]) -> li
             }
         )
     return rows
+
+
+def _regulation_branch(arrow: str, relation: str) -> str:
+    """One direction of ``gene_regulation``'s Cypher: ``"->"`` (the gene regulates the
+    partner) or ``"<-"`` (the partner regulates the gene). Two branches joined by UNION,
+    not one undirected pattern, so that a gene regulating itself gives both rows, as in the
+    SPARQL."""
+    left, right = ("-", "->") if arrow == "->" else ("<-", "-")
+    types = f"{_REGULATES}|{_INTERACTS_WITH}"
+    return f"""MATCH (gene:{_ANY} {{id: $gene}}){left}[r:{types}]{right}(partner)
+WITH r, partner,
+     CASE r.predicate WHEN 'regulates' THEN '{relation}' ELSE 'partner' END AS relation
+WHERE partner.symbol IS NOT NULL AND ($role = 'any' OR relation = $role)
+{_CYPHER_PUBLICATIONS}
+RETURN relation, partner.symbol AS partner_symbol, partner.id AS partner,
+       r.predicate AS predicate, r.direction AS direction, r.confidence AS confidence,
+       r.cancer_type AS cancer_type_context,
+       {_CYPHER_REFERENCES},
+       r.id AS assertion
+"""
 
 
 GENE_REGULATION = NamedQuery(
@@ -1097,17 +1189,7 @@ GENE_REGULATION = NamedQuery(
 """
         + _REFERENCE,
     ),
-    cypher=f"""MATCH (gene {{id: $gene}})-[r:regulates|interacts_with]-(partner)
-WITH gene, r, partner,
-     CASE WHEN type(r) = 'interacts_with' THEN 'partner'
-          WHEN startNode(r) = gene THEN 'target' ELSE 'regulator' END AS relation
-WHERE $role = 'any' OR relation = $role
-RETURN relation, partner.symbol AS partner_symbol, partner.id AS partner,
-       type(r) AS predicate, r.direction AS direction, r.confidence AS confidence,
-       coalesce(r.cancer_type, '') AS cancer_type_context, {_CYPHER_REFERENCES},
-       r.id AS assertion
-ORDER BY relation, partner_symbol
-""",
+    cypher=_regulation_branch("->", "target") + "UNION\n" + _regulation_branch("<-", "regulator"),
     example={"gene": "ZEB1"},
     traverse=_gene_regulation,
 )
@@ -1170,10 +1252,13 @@ GENES_IN_CLASS = NamedQuery(
 """
         + _REFERENCE,
     ),
-    cypher=f"""MATCH (gene)-[r:has_class]->(class:GeneClass {{id: $gene_class}})
-RETURN gene.symbol AS symbol, gene.id AS gene, coalesce(class.scheme, '') AS scheme,
+    cypher=f"""MATCH (gene)-[r:{_HAS_CLASS}]->(class:{_GENE_CLASS} {{id: $gene_class}})
+WHERE gene.symbol IS NOT NULL
+{_CYPHER_PUBLICATIONS}
+RETURN gene.symbol AS symbol, gene.id AS gene, class.scheme AS scheme,
        r.direction AS direction, r.confidence AS confidence,
-       coalesce(r.cancer_type, '') AS cancer_type_context, {_CYPHER_REFERENCES},
+       r.cancer_type AS cancer_type_context,
+       {_CYPHER_REFERENCES},
        r.id AS assertion
 ORDER BY symbol, assertion
 """,
@@ -1206,10 +1291,13 @@ GENES_IN_PATHWAY = NamedQuery(
 """
         + _REFERENCE,
     ),
-    cypher=f"""MATCH (gene)-[r:participates_in]->(:Pathway {{id: $pathway}})
+    cypher=f"""MATCH (gene)-[r:{_PARTICIPATES_IN}]->(:{_PATHWAY} {{id: $pathway}})
+WHERE gene.symbol IS NOT NULL
+{_CYPHER_PUBLICATIONS}
 RETURN gene.symbol AS symbol, gene.id AS gene, r.direction AS direction,
-       r.confidence AS confidence, coalesce(r.cancer_type, '') AS cancer_type_context,
-       {_CYPHER_REFERENCES}, r.id AS assertion
+       r.confidence AS confidence, r.cancer_type AS cancer_type_context,
+       {_CYPHER_REFERENCES},
+       r.id AS assertion
 ORDER BY symbol, assertion
 """,
     example={"pathway": "tgfb_smad"},
@@ -1276,12 +1364,12 @@ WHERE {{
 {_PREDICATE_KEY}
 }}
 """,
-    cypher="""MATCH (p:Publication {referenceNumber: $number})
+    cypher=f"""MATCH (publication:{_PUBLICATION} {{referenceNumber: $number}})
 MATCH (subject)-[r]->(object)
-WHERE p.id IN r.references
-RETURN subject.label AS subject_label, subject.id AS subject, type(r) AS predicate,
-       object.label AS object_label, object.id AS object, r.confidence AS confidence,
-       toString(r.rests_only_on_retracted) AS rests_only_on_retracted, r.id AS assertion
+WHERE r.kind = 'association' AND publication.id IN r.publications
+RETURN subject.name AS subject_label, subject.id AS subject, r.predicate AS predicate,
+       object.name AS object_label, object.id AS object, r.confidence AS confidence,
+       r.rests_only_on_retracted AS rests_only_on_retracted, r.id AS assertion
 ORDER BY subject_label, predicate, object_label
 """,
     example={"number": "61"},
@@ -1335,11 +1423,14 @@ FIRST_CAPILLARY_BED = NamedQuery(
 """
         + _REFERENCE,
     ),
-    cypher=f"""MATCH (cancer:CancerType)-[:subclass_of*0..]->(:CancerType {{id: $cancer}})
-MATCH (cancer)-[r:first_capillary_bed]->(organ:Organ)
-RETURN cancer.label AS cancer_type_label, cancer.id AS cancer_type,
-       coalesce(cancer.venousDrainage, '') AS venous_drainage, organ.label AS organ_label,
-       organ.id AS organ, r.confidence AS confidence, {_CYPHER_REFERENCES},
+    cypher=f"""MATCH (cancer_type)-[:{_SUBCLASS}*0..]->(:{_CANCER_TYPE} {{id: $cancer}})
+WITH DISTINCT cancer_type
+MATCH (cancer_type)-[r:{_FIRST_CAPILLARY_BED}]->(organ)
+{_CYPHER_PUBLICATIONS}
+RETURN cancer_type.name AS cancer_type_label, cancer_type.id AS cancer_type,
+       cancer_type.venousDrainage AS venous_drainage, organ.name AS organ_label,
+       organ.id AS organ, r.confidence AS confidence,
+       {_CYPHER_REFERENCES},
        r.id AS assertion
 ORDER BY cancer_type_label
 """,
@@ -1386,10 +1477,12 @@ CANCER_TYPES_TO_ORGAN = NamedQuery(
 """
         + _REFERENCE,
     ),
-    cypher=f"""MATCH (cancer:CancerType)-[r:metastasizes_to]->(:Organ {{id: $organ}})
-RETURN cancer.label AS cancer_type_label, cancer.id AS cancer_type,
-       coalesce(toString(r.frequency), '') AS frequency, r.confidence AS confidence,
-       {_CYPHER_REFERENCES}, r.id AS assertion
+    cypher=f"""MATCH (cancer_type)-[r:{_METASTASIZES_TO}]->(:{_ORGAN} {{id: $organ}})
+{_CYPHER_PUBLICATIONS}
+RETURN cancer_type.name AS cancer_type_label, cancer_type.id AS cancer_type,
+       r.frequency AS frequency, r.confidence AS confidence,
+       {_CYPHER_REFERENCES},
+       r.id AS assertion
 ORDER BY cancer_type_label
 """,
     example={"organ": "liver"},

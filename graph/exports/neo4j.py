@@ -13,9 +13,10 @@ The export is four files:
   ids). Hierarchy edges are ``biolink:subclass_of`` relationships of kind ``structure``;
 * ``import.sh``: the ``neo4j-admin database import full`` command for these files;
 * ``load.cypher``: the same graph for a running database, without APOC: the uniqueness
-  constraint on ``id`` (Neo4j 5 syntax), then ``UNWIND [literal maps] AS row MERGE ...``
-  statements in batches, one label set or relationship type per statement (Cypher cannot
-  take labels or types from data). Run it with ``cypher-shell -f load.cypher``.
+  constraint on ``id`` and an index on ``id`` for each category label (Neo4j 5 syntax),
+  then ``UNWIND [literal maps] AS row MERGE ...`` statements in batches, one label set or
+  relationship type per statement (Cypher cannot take labels or types from data). Run it
+  with ``cypher-shell -f load.cypher``.
 
 The labels, types and properties are the projection of :mod:`graph.cypher`, and the
 statements of load.cypher are its statements with the rows written in as literals, so the
@@ -362,7 +363,7 @@ class Neo4jExporter:
             "// Statements MERGE on id, so running the script twice changes nothing.",
             "// They are the statements of `metakg neo4j push` with the rows written in.",
         ]
-        parts = ["\n".join(header), SCHEMA[Engine.NEO4J][0] + ";"]
+        parts = ["\n".join(header), *(text + ";" for text in SCHEMA[Engine.NEO4J])]
         by_labels: dict[tuple[str, ...], list[_Node]] = defaultdict(list)
         for node in nodes:
             by_labels[node.labels].append(node)
