@@ -93,6 +93,9 @@ def detect(path: Path) -> IngestorSpec | None:
 
 def _load_builtins() -> None:
     # Importing the modules runs their @register decorators; the order sets sniffing priority.
+    # KGX first: it takes a directory only when it holds a KGX pair, and the curated sniffer
+    # would take any directory.
+    from ingest import kgx  # noqa: F401, I001
     from ingest import (  # noqa: F401
         assertions,
         curated,
