@@ -243,7 +243,7 @@ class Batch:
     """One statement with its rows: one transaction of a push."""
 
     kind: str  # "nodes" or "relationships"
-    key: str  # the label set (":"-joined) or the relationship type
+    key: str  # the label set ("|"-joined, as in neo4j-admin files) or the relationship type
     statement: str
     rows: tuple[dict[str, Any], ...]
 
@@ -291,7 +291,7 @@ def plan(
     batches = []
     for labels in sorted(by_labels):
         statement = node_statement(labels)
-        batches += _split("nodes", ":".join(labels), statement, by_labels[labels], batch_size)
+        batches += _split("nodes", "|".join(labels), statement, by_labels[labels], batch_size)
     for rel_type in sorted(by_type):
         statement = relationship_statement(rel_type)
         batches += _split("relationships", rel_type, statement, by_type[rel_type], batch_size)
