@@ -101,5 +101,6 @@ def _load_builtins() -> None:
         curated,
         disease_ontology,
         gene_info,
+        rdf_files,
         references,
     )
