@@ -4,7 +4,14 @@ Layout of a store directory::
 
     oxigraph/       the pyoxigraph (RocksDB) store
     graph.json      the networkx projection (graph/property_graph.py)
-    manifest.json   format version, sources with their SHA-256, summary counts
+    manifest.json   format version, sources with their SHA-256, summary counts, and the
+                    release (id, date, version; see graph/dataset.py)
+
+The RDF store's default graph is the knowledge graph; the named graph
+``<https://w3id.org/metakg/id/dataset>`` describes it (VoID, DCAT, Dublin Core: release id,
+date, version, counts, inputs, licence). The release id is a digest of the default graph, so the
+same content gives the same id; the date comes from ``SOURCE_DATE_EPOCH`` when that is set
+(then two builds of the same sources are the same bytes), otherwise from the clock.
 
 Writing is atomic: a build writes a new sibling directory, validates it, and only then swaps
 it in; on any error the previous store is left exactly as it was. One writer at a time: a
@@ -29,7 +36,7 @@ import networkx as nx
 import platformdirs
 import pyoxigraph as ox
 
-from graph import property_graph, shacl, stats
+from graph import dataset, property_graph, shacl, stats
 from graph.errors import MetakgError
 from graph.model import EdgeRecord, NodeRecord, SubclassRecord
 from graph.property_graph import NetworkxSink
@@ -137,6 +144,7 @@ def _write(
     sources: list[dict[str, str]],
     version: str,
 ) -> dict[str, Any]:
+    date = dataset.release_date(os.environ)  # a bad SOURCE_DATE_EPOCH fails before any work
     rdf = OxigraphSink(staging / RDF_DIR)
     graph = NetworkxSink(staging / GRAPH_FILE)
     for sink in (rdf, graph):
@@ -150,10 +158,16 @@ def _write(
     projection = stats.from_graph(graph.graph)
     if summary != projection:
         raise StoreInvalid(f"RDF and networkx projections differ: {summary} != {projection}")
+    release = dataset.Release(dataset.release_id(rdf.store), date, version)
+    rdf.store.extend(
+        dataset.description_quads(rdf.store, release, summary=summary, sources=sources)
+    )
+    rdf.store.flush()
     del rdf
     manifest = {
         "format": STORE_FORMAT,
         "metakg_version": version,
+        "release": release.to_json(),
         "sources": sources,
         "summary": summary,
     }

@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shlex
 import shutil
+import subprocess
+import sys
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -226,3 +229,50 @@ def test_a_changed_input_digest_is_a_difference() -> None:
     assert [(i.name, i.status) for i in found.inputs] == [("a.tsv", "changed")]
     assert not found.is_empty
     assert diff_graphs(graph, graph, old_manifest=old, new_manifest=old).is_empty
+
+
+# --- docs/releases.md runs as written -------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "releases.md"
+METAKG = Path(sys.executable).with_name("metakg")
+
+
+def doc_blocks(language: str) -> list[str]:
+    text = DOCS.read_text(encoding="utf-8")
+    return re.findall(rf"^```{language}\n(.*?)^```", text, re.S | re.M)
+
+
+def test_the_releases_guide_runs(
+    live_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "mine.tsv").write_text(doc_blocks("tsv")[0], encoding="utf-8")
+    release, categories = doc_blocks("sparql")
+    (tmp_path / "release.rq").write_text(release, encoding="utf-8")
+    (tmp_path / "categories.rq").write_text(categories, encoding="utf-8")
+    commands = [
+        line[2:] for block in doc_blocks("console") for line in block.splitlines()
+        if line.startswith("$ ")
+    ]  # fmt: skip
+    assert len(commands) == 8
+    env = {"PATH": "/usr/bin:/bin", "METAKG_STORE": str(tmp_path / "unused")}
+    outputs = []
+    for command in commands:
+        argv = shlex.split(command.replace("http://127.0.0.1:8000", live_server.url))
+        extra = dict(a.split("=", 1) for a in argv if re.fullmatch(r"[A-Z_]+=\S*", a))
+        argv = [a for a in argv if not re.fullmatch(r"[A-Z_]+=\S*", a)]
+        if argv[0] == "metakg":
+            argv[0] = str(METAKG)
+        elif shutil.which(argv[0]) is None:
+            continue
+        done = subprocess.run(
+            argv, cwd=tmp_path, env={**env, **extra}, capture_output=True, timeout=300
+        )
+        assert done.returncode == 0, (command, done.stderr.decode())
+        outputs.append(done.stdout.decode())
+    manifest = json.loads((tmp_path / "release-1" / "manifest.json").read_text())
+    assert manifest["release"]["date"] == "2023-11-14T22:13:20Z"
+    assert f"{manifest['release']['id']},2023-11-14T22:13:20Z" in outputs[1]
+    assert "https://w3id.org/biolink/vocab/JournalArticle," in outputs[2]
+    assert "Assertions added: 1" in "".join(outputs)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(doc_blocks("python")[0], str(DOCS), "exec"), {})
