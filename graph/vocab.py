@@ -349,6 +349,8 @@ class GeneClassScheme(_KeyedEnum):
 
     REVIEW = "review"
     GRAPH_ROLE = "graph_role"
+    #: A gene set read from a GMT file (ingest/gmt.py): membership, not a functional role.
+    GENE_SET = "gene_set"
 
 
 def _unknown(what: str, key: str, valid: list[str]) -> str:

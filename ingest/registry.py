@@ -101,6 +101,8 @@ def _load_builtins() -> None:
         curated,
         disease_ontology,
         gene_info,
+        gmt,
+        obo,
         rdf_files,
         references,
     )
