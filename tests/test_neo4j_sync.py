@@ -400,3 +400,17 @@ def test_json_summary_shape_from_the_cli_is_documented() -> None:
     real = PushSummary(1, 2, 3, Counts(), 4, 5).to_dict()
     assert shown.keys() == real.keys()
     assert all(shown[k].keys() == real[k].keys() for k in real if isinstance(real[k], dict))
+
+
+def test_docs_show_the_real_statements() -> None:
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "neo4j.md").read_text(
+        encoding="utf-8"
+    )
+    shown = [
+        "\n".join(line.strip() for line in block.strip().splitlines())
+        for block in re.findall(r"```cypher\n(.*?)```", docs, re.S)
+    ]
+    assert shown[:2] == [
+        node_statement(NODE_LABELS[Category.GENE]),
+        relationship_statement(relationship_type(Predicate.MEDIATES_METASTASIS_TO)),
+    ]
