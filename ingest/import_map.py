@@ -19,8 +19,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from graph.curie import compress, expand
+from graph.model import NodeRecord, SourceLocation
 from graph.vocab import (
     BIOLINK,
     DCTERMS,
@@ -170,6 +172,32 @@ def expandable(curie: str) -> bool:
 def slug(text: str) -> str:
     """Lower-case letters and digits joined by ``-``: a source id or a graph name."""
     return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "source"
+
+
+def file_source(node_id: str, kind: str, path: Path) -> NodeRecord:
+    """The documented source (a publication node) standing for an imported file: what an
+    imported edge cites when it names no PMID, PMCID or DOI."""
+    return NodeRecord(
+        id=node_id,
+        category=Category.PUBLICATION,
+        label=f"{kind} file {path.name}",
+        source=SourceLocation(str(path), 0),
+        description=(
+            f"A {kind} graph imported into metakg. Its associations that cite no PMID, PMCID or "
+            "DOI cite this file; each association's note gives the line it was read from."
+        ),
+        properties=(("seen", f"read by metakg's {kind} ingestor from {path}"),),
+    )
+
+
+def import_note(kind: str, path: Path, line: int, detail: str = "", *, default: bool) -> str:
+    """The evidence note of an imported association, in metakg's words."""
+    where = f", line {line}" if line else ""
+    return (
+        f"Imported from the {kind} file {path.name}{where}{detail}. Not reviewed by metakg's "
+        "curators"
+        + ("; confidence 'low' is metakg's default for imported associations." if default else ".")
+    )
 
 
 _MESSAGES = {

@@ -31,7 +31,6 @@ from typing import Any
 from graph.model import EdgeRecord, NodeRecord, Record, SourceLocation, SubclassRecord
 from graph.vocab import (
     AgentType,
-    Category,
     Confidence,
     Direction,
     EvidenceType,
@@ -45,37 +44,23 @@ from ingest.import_map import (
     Unmapped,
     categories_of,
     expandable,
+    file_source,
+    import_note,
     reference_of,
     slug,
 )
-from ingest.kgx_files import AmbiguousKgx, KgxFiles, Row, find_files, read_rows, text, values
+from ingest.kgx_files import (
+    AmbiguousKgx,
+    KgxFiles,
+    Row,
+    find_files,
+    node_properties,
+    read_rows,
+    text,
+    values,
+)
 from ingest.problems import Problems
 from ingest.registry import register
-
-#: KGX node columns read as metakg node properties (``graph.vocab.MKG_TERMS`` names).
-NODE_PROPERTIES = {
-    "full_name": "fullName",
-    "order": "order",
-    "scheme": "scheme",
-    "capillary_bed_role": "capillaryBedRole",
-    "spread_route": "spreadRoute",
-    "venous_drainage": "venousDrainage",
-    "reference_number": "referenceNumber",
-    "authors": "authors",
-    "journal": "journal",
-    "volume": "volume",
-    "pages": "pages",
-    "year": "year",
-    "retracted": "retracted",
-    "retraction_note": "retractionNote",
-    "identifier_source": "identifierSource",
-    "publisher": "publisher",
-    "url": "url",
-    "seen": "seen",
-}
-_INTEGER = frozenset({"order", "year", "referenceNumber"})
-_BOOLEAN = frozenset({"retracted"})
-_LIST_JOIN = {"authors": "; "}
 
 
 @dataclass
@@ -173,13 +158,8 @@ class KgxReader:
         if self.track:
             self._kept[node_id] = line
         label = text(row, "name") or node_id
-        symbol = text(row, "symbol") or None
-        if category is Category.GENE:
-            symbol = symbol or label
-        elif category is Category.MICRORNA:
-            symbol = symbol or label
-        else:
-            symbol = None
+        # genes need a symbol (SHACL); the export writes a miRNA's symbol as its name
+        symbol = (text(row, "symbol") or label) if category.is_gene_like else None
         taxa = [t for t in (*values(row, "in_taxon"), *values(row, "taxon")) if t]
         taxon = taxa[0] if taxa and self._curie_ok(file, line, "in_taxon", taxa[0]) else None
         return NodeRecord(
@@ -201,27 +181,16 @@ class KgxReader:
         )
 
     def _properties(self, file: str, line: int, row: Row) -> tuple[tuple[str, object], ...]:
-        found: list[tuple[str, object]] = []
-        for column, name in NODE_PROPERTIES.items():
-            raw: Any = row.get(column)
-            if raw is None:
-                continue
-            if isinstance(raw, list):
-                raw = _LIST_JOIN.get(name, ", ").join(str(v) for v in raw)
-            value = _typed(name, raw)
-            if value is None:
-                self.problems.add(
-                    file,
-                    line,
-                    column,
-                    f"bad-{column.replace('_', '-')}",
-                    f"'{raw}' is not "
-                    + ("a whole number" if name in _INTEGER else "true or false")
-                    + f" (column '{column}')",
-                )
-                continue
-            found.append((name, value))
-        return tuple(sorted(found))
+        found, bad = node_properties(row)
+        for column, raw, expected in bad:
+            self.problems.add(
+                file,
+                line,
+                column,
+                f"bad-{column.replace('_', '-')}",
+                f"'{raw}' is not {expected} (column '{column}')",
+            )
+        return found
 
     # -- edges ---------------------------------------------------------------------------
     def _edges(self, path: Path) -> Iterator[Record]:
@@ -270,7 +239,7 @@ class KgxReader:
             references = ("source:" + self.source_id.rsplit("/", 1)[1],)
             if not self._cited_file:
                 self._cited_file = True
-                yield self._file_source()
+                yield file_source(self.source_id, "KGX", self.files.files[-1])
         edge = EdgeRecord(
             subject=subject,
             predicate=predicate,
@@ -373,27 +342,9 @@ class KgxReader:
     def _note(self, file: str, line: int, row: Row, confidence: Confidence) -> str:
         edge_id = text(row, "id")
         source = text(row, "primary_knowledge_source") or "not given"
+        detail = (f" (edge {edge_id})" if edge_id else "") + f"; primary knowledge source: {source}"
         default = confidence is Confidence.LOW and not row.get("confidence")
-        return (
-            f"Imported from the KGX file {Path(file).name}, line {line}"
-            + (f" (edge {edge_id})" if edge_id else "")
-            + f"; primary knowledge source: {source}. Not reviewed by metakg's curators"
-            + ("; confidence 'low' is metakg's default for imported edges." if default else ".")
-        )
-
-    def _file_source(self) -> NodeRecord:
-        path = self.files.files[-1]  # the edges file when there is one
-        return NodeRecord(
-            id=self.source_id,
-            category=Category.PUBLICATION,
-            label=f"KGX file {path.name}",
-            source=SourceLocation(str(path), 0),
-            description=(
-                "A KGX graph imported into metakg. Its edges that cite no PMID, PMCID or DOI "
-                "cite this file; see each edge's note for the line and knowledge source."
-            ),
-            properties=(("seen", f"read by metakg's KGX ingestor from {path}"),),
-        )
+        return import_note("KGX", Path(file), line, detail, default=default)
 
     # -- helpers ---------------------------------------------------------------------------
     def _curie_ok(self, file: str, line: int, column: str, value: str) -> bool:
@@ -407,22 +358,6 @@ class KgxReader:
         self.problems.add(
             file, line, column, "missing-value", f"'{column}' is empty; KGX requires it"
         )
-
-
-def _typed(name: str, raw: Any) -> object | None:
-    if name in _BOOLEAN:
-        if isinstance(raw, bool):
-            return raw
-        folded = str(raw).strip().casefold()
-        return {"true": True, "false": False}.get(folded)
-    if name in _INTEGER:
-        if isinstance(raw, bool):
-            return None
-        try:
-            return int(str(raw).strip())
-        except ValueError:
-            return None
-    return str(raw).strip() if not isinstance(raw, (int, float)) else raw
 
 
 def _sniff(path: Path) -> bool:

@@ -279,3 +279,66 @@ def values(row: Row, column: str) -> list[str]:
         return []
     items = value if isinstance(value, list) else [value]
     return [str(v).strip() for v in items if str(v).strip()]
+
+
+#: KGX node columns read as metakg node properties (``graph.vocab.MKG_TERMS`` names).
+NODE_PROPERTIES = {
+    "full_name": "fullName",
+    "order": "order",
+    "scheme": "scheme",
+    "capillary_bed_role": "capillaryBedRole",
+    "spread_route": "spreadRoute",
+    "venous_drainage": "venousDrainage",
+    "reference_number": "referenceNumber",
+    "authors": "authors",
+    "journal": "journal",
+    "volume": "volume",
+    "pages": "pages",
+    "year": "year",
+    "retracted": "retracted",
+    "retraction_note": "retractionNote",
+    "identifier_source": "identifierSource",
+    "publisher": "publisher",
+    "url": "url",
+    "seen": "seen",
+}
+_INTEGER = frozenset({"order", "year", "referenceNumber"})
+_BOOLEAN = frozenset({"retracted"})
+_LIST_JOIN = {"authors": "; "}
+
+
+def node_properties(
+    row: Row,
+) -> tuple[tuple[tuple[str, object], ...], list[tuple[str, Any, str]]]:
+    """The metakg node properties of a nodes row, sorted, and the cells that did not read as
+    their type: ``(column, value, what was expected)``."""
+    found: list[tuple[str, object]] = []
+    bad: list[tuple[str, Any, str]] = []
+    for column, name in NODE_PROPERTIES.items():
+        raw: Any = row.get(column)
+        if raw is None:
+            continue
+        if isinstance(raw, list):
+            raw = _LIST_JOIN.get(name, ", ").join(str(v) for v in raw)
+        value = _typed(name, raw)
+        if value is None:
+            bad.append((column, raw, "a whole number" if name in _INTEGER else "true or false"))
+        else:
+            found.append((name, value))
+    return tuple(sorted(found)), bad
+
+
+def _typed(name: str, raw: Any) -> object | None:
+    if name in _BOOLEAN:
+        if isinstance(raw, bool):
+            return raw
+        folded = str(raw).strip().casefold()
+        return {"true": True, "false": False}.get(folded)
+    if name in _INTEGER:
+        if isinstance(raw, bool):
+            return None
+        try:
+            return int(str(raw).strip())
+        except ValueError:
+            return None
+    return str(raw).strip() if not isinstance(raw, (int, float)) else raw

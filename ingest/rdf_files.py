@@ -25,7 +25,6 @@ document that needs a remote ``@context`` is refused with the URL named.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -62,23 +61,14 @@ from ingest.import_map import (
     KNOWN_CLASSES,
     KNOWN_PREDICATES,
     Unmapped,
+    file_source,
+    import_note,
     reference_of,
     slug,
 )
 from ingest.problems import Problems
+from ingest.rdf_formats import LINE_FORMATS, content_lines, parse_problem, rdf_format
 from ingest.registry import register
-
-#: File extensions and their formats.
-RDF_FORMATS = {
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".trig": ox.RdfFormat.TRIG,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-}
-LINE_FORMATS = frozenset({ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS})
 
 _TYPE = RDF + "type"
 _ASSOCIATION_TYPES = frozenset({RDF + "Statement", BIOLINK + "Association"})
@@ -97,48 +87,6 @@ _NODE_FIELDS = {
     DCTERMS + "description",
     BIOLINK + "in_taxon",
 }
-_REMOTE_CONTEXT = re.compile(r'"@(?:context|import)"\s*:\s*\[?\s*"([^"]+)"')
-
-
-class RemoteContext(ValueError):
-    """A JSON-LD document that needs a remote ``@context``; nothing is fetched."""
-
-
-def rdf_format(path: Path) -> ox.RdfFormat | None:
-    return RDF_FORMATS.get(path.suffix.lower())
-
-
-def parse_problem(path: Path, exc: SyntaxError, problems: Problems) -> None:
-    """Report a parser error, naming the remote ``@context`` when that is the cause."""
-    if "LoadDocumentCallback" in str(exc):
-        url, line = remote_context(path)
-        problems.add(
-            str(path),
-            line,
-            "@context",
-            "remote-context",
-            f"the JSON-LD document needs the remote @context {url}; metakg never fetches "
-            "remote contexts. Put the context object itself in the document (or convert the "
-            "file to Turtle or N-Triples)",
-        )
-        return
-    problems.add(
-        str(path),
-        int(getattr(exc, "lineno", 0) or 0),
-        "",
-        "bad-rdf",
-        f"not valid {path.suffix.lstrip('.')}: {exc.args[0] if exc.args else exc}",
-    )
-
-
-def remote_context(path: Path) -> tuple[str, int]:
-    """The first remote context URL of a JSON-LD file and its line (scanned as text)."""
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
-            match = _REMOTE_CONTEXT.search(line)
-            if match:
-                return match.group(1), number
-    return "(a remote context)", 0
 
 
 @dataclass
@@ -200,7 +148,7 @@ class RdfReader:
 
     def _read(self, fmt: ox.RdfFormat) -> int:
         quads = ox.parse(path=self.path, format=fmt)
-        lines = _content_lines(self.path) if fmt in LINE_FORMATS else None
+        lines = content_lines(self.path) if fmt in LINE_FORMATS else None
         count = 0
         for quad in quads:
             line = next(lines) if lines is not None else 0
@@ -332,7 +280,8 @@ class RdfReader:
             object=obj,
             source=SourceLocation(self.file, line),
             references=references,
-            note=" ".join(sorted(entry.all(MKG + "note"))) or self._note(line),
+            note=" ".join(sorted(entry.all(MKG + "note")))
+            or self._note(line, default=not entry.one(MKG + "confidence")),
             cancer_type=contexts["cancer_type"],
             organ=contexts["organ"],
             step=contexts["step"],
@@ -421,7 +370,7 @@ class RdfReader:
             source=SourceLocation(self.file, line),
             references=(),
             confidence=Confidence(IMPORT_CONFIDENCE),
-            note=self._note(line),
+            note=self._note(line, default=True),
             direction=Direction.ASSOCIATED,
             knowledge_level=KnowledgeLevel.NOT_PROVIDED,
             agent_type=AgentType.NOT_PROVIDED,
@@ -433,17 +382,7 @@ class RdfReader:
         if not edge.references:
             if not self._cited_file:
                 self._cited_file = True
-                yield NodeRecord(
-                    id=self.source_id,
-                    category=Category.PUBLICATION,
-                    label=f"RDF file {self.path.name}",
-                    source=SourceLocation(self.file, 0),
-                    description=(
-                        "An RDF graph imported into metakg. Its associations that cite no PMID, "
-                        "PMCID or DOI cite this file; each association's note gives the line."
-                    ),
-                    properties=(("seen", f"read by metakg's RDF ingestor from {self.path}"),),
-                )
+                yield file_source(self.source_id, "RDF", self.path)
             edge = replace(edge, references=("source:" + self.source_id.rsplit("/", 1)[1],))
         yield edge
 
@@ -456,12 +395,8 @@ class RdfReader:
         yield SubclassRecord(child, parent, SourceLocation(self.file, line), origin=self.origin)
 
     # -- helpers -----------------------------------------------------------------------
-    def _note(self, line: int) -> str:
-        where = f", line {line}" if line else ""
-        return (
-            f"Imported from the RDF file {self.path.name}{where}. Not reviewed by metakg's "
-            "curators; confidence 'low' is metakg's default for imported associations."
-        )
+    def _note(self, line: int, *, default: bool) -> str:
+        return import_note("RDF", self.path, line, default=default)
 
     def _reference(self, curie: str, line: int) -> str | None:
         reference = reference_of(curie)
@@ -493,15 +428,6 @@ def _value(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> object:
     if datatype == XSD + "double":
         return float(term.value)
     return term.value
-
-
-def _content_lines(path: Path) -> Iterator[int]:
-    """The numbers of the lines holding a triple (N-Triples and N-Quads: one per line)."""
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            text = raw.strip()
-            if text and not text.startswith(b"#"):
-                yield number
 
 
 def _sniff(path: Path) -> bool:

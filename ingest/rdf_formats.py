@@ -1,0 +1,77 @@
+"""RDF file formats by extension, and the parser errors worth explaining.
+
+Shared by the RDF ingestor (``ingest/rdf_files.py``) and the bulk loader (``ingest/bulk.py``).
+pyoxigraph parses every format; it never fetches a remote JSON-LD ``@context`` (it has no
+document loader), and :func:`parse_problem` turns that refusal into an error that names the
+URL and says what to do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ingest.problems import Problems
+
+#: File extensions and their formats.
+RDF_FORMATS = {
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".trig": ox.RdfFormat.TRIG,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+}
+LINE_FORMATS = frozenset({ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS})
+
+_REMOTE_CONTEXT = re.compile(r'"@(?:context|import)"\s*:\s*\[?\s*"([^"]+)"')
+
+
+def rdf_format(path: Path) -> ox.RdfFormat | None:
+    return RDF_FORMATS.get(path.suffix.lower())
+
+
+def parse_problem(path: Path, exc: SyntaxError, problems: Problems) -> None:
+    """Report a parser error, naming the remote ``@context`` when that is the cause."""
+    if "LoadDocumentCallback" in str(exc):
+        url, line = remote_context(path)
+        problems.add(
+            str(path),
+            line,
+            "@context",
+            "remote-context",
+            f"the JSON-LD document needs the remote @context {url}; metakg never fetches "
+            "remote contexts. Put the context object itself in the document (or convert the "
+            "file to Turtle or N-Triples)",
+        )
+        return
+    problems.add(
+        str(path),
+        int(getattr(exc, "lineno", 0) or 0),
+        "",
+        "bad-rdf",
+        f"not valid {path.suffix.lstrip('.')}: {exc.args[0] if exc.args else exc}",
+    )
+
+
+def remote_context(path: Path) -> tuple[str, int]:
+    """The first remote context URL of a JSON-LD file and its line (scanned as text)."""
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            match = _REMOTE_CONTEXT.search(line)
+            if match:
+                return match.group(1), number
+    return "(a remote context)", 0
+
+
+def content_lines(path: Path) -> Iterator[int]:
+    """The numbers of the lines holding a triple (N-Triples and N-Quads: one per line)."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            text = raw.strip()
+            if text and not text.startswith(b"#"):
+                yield number
