@@ -15,6 +15,12 @@ The genes file (``--genes-file``) is a table of a tumour's genes, tab- or comma-
 * blank lines and lines starting with ``#`` are skipped; a name may be listed once.
 
 Every problem is reported with the file and line; the command then exits with status 1.
+
+A gene set gives the profile's genes too: ``--gene-set NAME`` names a set (or any gene class)
+of the store, loaded from a GMT file with ``metakg build --source FILE.gmt``; with ``--gmt
+FILE``, ``--gene-set`` picks sets of that file instead, nothing being loaded (a file with one
+set needs no ``--gene-set``). Either way the members join ``--genes`` at the profile level,
+as if listed by hand (docs/formats-gmt-obo.md).
 """
 
 from __future__ import annotations
@@ -137,6 +143,25 @@ def read_genes_file(path: Path) -> list[GeneRow]:
     return out
 
 
+def gmt_members(path: Path, wanted: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
+    """The member names of the sets ``wanted`` of a GMT file (its only set when none is
+    named) and the names of the sets used; :class:`GenesFileError` otherwise."""
+    from ingest.gmt_format import GeneSetChoiceError, pick_gene_sets
+    from ingest.problems import Problems
+
+    problems = Problems()
+    choice: GeneSetChoiceError | None = None
+    try:
+        sets, _ = pick_gene_sets(Path(path), wanted, problems)
+    except GeneSetChoiceError as exc:
+        choice, sets = exc, []
+    if problems.errors or choice is not None:
+        found = [str(p) for p in problems.errors[:20]] + ([str(choice)] if choice else [])
+        raise GenesFileError("\n".join(found))
+    members = (m for gene_set in sets for m in gene_set.members)
+    return tuple(dict.fromkeys(members)), [gene_set.name for gene_set in sets]
+
+
 def _names(values: Sequence[str]) -> tuple[str, ...]:
     """Repeated options, each a comma-separated list."""
     return tuple(name.strip() for value in values for name in value.split(",") if name.strip())
@@ -171,6 +196,8 @@ SIMULATION_OPTIONS = (
     "subtype",
     "genes",
     "genes_file",
+    "gene_sets",
+    "gmt",
     "knockouts",
     "overexpress",
     "mode",
@@ -201,6 +228,19 @@ SIMULATION_OPTIONS = (
     type=click.Path(dir_okay=False, path_type=Path),
     help="A TSV/CSV of the tumour's genes: header 'gene' and optional 'level' (see "
     "docs/simulator.md).",
+)
+@click.option(
+    "--gene-set",
+    "gene_sets",
+    multiple=True,
+    metavar="NAME",
+    help="A gene set (or gene class) of the store whose genes join the profile; with --gmt, "
+    "a set of that file. Repeatable.",
+)
+@click.option(
+    "--gmt",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A GMT file of gene sets; --gene-set picks the sets whose genes join the profile.",
 )
 @click.option(
     "--knockout", "knockouts", multiple=True, metavar="GENE", help="Knock a gene out; repeatable."
@@ -275,6 +315,7 @@ def simulate(ctx: click.Context, **options: Any) -> None:
     e.g. metakg simulate --cancer "breast cancer" --genes EREG,COX2,MMP1,ANGPTL4
          metakg simulate --cancer "breast cancer" --genes-file tumour.tsv --knockout PTGS2 \\
              --rank-targets --organ lung --figure risk.svg
+         metakg simulate --cancer "breast cancer" --gmt signatures.gmt --gene-set LUNG_SIG
          metakg simulate --cancer "breast cancer" --subtype basal --genes EREG \\
              --mode cells --cells 1000000 --seed 7 --format json
          metakg simulate --explain-model
@@ -312,6 +353,21 @@ def simulate(ctx: click.Context, **options: Any) -> None:
             rows = read_genes_file(options["genes_file"])
         except GenesFileError as exc:
             _fail(f"bad genes file:\n{exc}")
+    named = _names(options["genes"])
+    stored_sets = _names(options["gene_sets"])
+    if options["gmt"] is not None:
+        try:
+            members, used = gmt_members(options["gmt"], stored_sets)
+        except GenesFileError as exc:
+            _fail(f"bad GMT file:\n{exc}")
+        given = {name.casefold() for name in named}
+        extra = tuple(m for m in members if m.casefold() not in given)
+        named = (*named, *extra)
+        click.echo(
+            f"gene set(s) {', '.join(used)} from {options['gmt']}: {len(extra)} gene(s) added",
+            err=True,
+        )
+        stored_sets = ()
     try:
         model = build_model(KnowledgeStore(_store_path(options["store"])).graph)
     except StoreError as exc:
@@ -326,7 +382,7 @@ def simulate(ctx: click.Context, **options: Any) -> None:
         return
     try:
         genes = gene_profile(
-            _names(options["genes"]),
+            named,
             rows,
             model.parameters.number("states.present_level"),
             options["genes_file"],
@@ -338,6 +394,7 @@ def simulate(ctx: click.Context, **options: Any) -> None:
         genes=genes,
         knockouts=_names(options["knockouts"]),
         overexpress=_names(options["overexpress"]),
+        gene_sets=stored_sets,
     )
     try:
         result = answer(model, req, max_null=MAX_PERMUTATIONS)
@@ -380,6 +437,15 @@ def render_answer(found: Answer) -> str:
             else f"{text}\n\n{summary.strip()}"
         )
     parts = [text]
+    if found.gene_sets:
+        parts.append(
+            "Gene sets in the profile\n"
+            + "\n".join(
+                f"  {g.label} ({g.id}): {len(g.members)} gene(s): {', '.join(g.members[:12])}"
+                + (" ..." if len(g.members) > 12 else "")
+                for g in found.gene_sets
+            )
+        )
     if result.cells is not None:
         parts.append(_render_cells(result))
     if found.targets is not None:

@@ -36,6 +36,7 @@ from queries.simulator import (
     rank_targets,
     simulate,
 )
+from queries.simulator.gene_sets import GeneSet, resolve_gene_sets, with_gene_sets
 from server.errors import BadRequest, NotAcceptable, UnsupportedMediaType, problem
 from server.http.api_collections import PREFIX, service_state
 from server.http.api_examples import error_responses
@@ -50,6 +51,9 @@ DEFAULT_PERTURBATION = 0.5
 MAX_NULL = 1000  # null-model permutations over HTTP (about 1 ms each on the curated graph)
 MAX_GENES = 10_000  # names over genes, knockouts and overexpress together
 MAX_NAME = 200
+MAX_GENE_SETS = 50
+
+GeneNames = tuple[str, ...] | Mapping[str, float]
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ class SimulationRequest:
 
     cancer: str
     subtype: str | None = None
-    genes: tuple[str, ...] | Mapping[str, float] = ()
+    genes: GeneNames = ()
     knockouts: tuple[str, ...] = ()
     overexpress: tuple[str, ...] = ()
     mode: str = "paths"
@@ -75,13 +79,16 @@ class SimulationRequest:
     sensitivity: bool = False
     perturbation: float | None = None
     null: int | None = None
+    gene_sets: tuple[str, ...] = ()
 
-    def profile(self) -> dict[str, Any]:
-        """The keyword arguments that name the tumour: cancer type, subtype and genes."""
+    def profile(self, genes: GeneNames | None = None) -> dict[str, Any]:
+        """The keyword arguments that name the tumour: cancer type, subtype and genes
+        (``genes`` replaces the request's own, e.g. once gene sets are expanded)."""
+        genes = self.genes if genes is None else genes
         return {
             "cancer": self.cancer,
             "subtype": self.subtype,
-            "genes": dict(self.genes) if isinstance(self.genes, Mapping) else list(self.genes),
+            "genes": dict(genes) if isinstance(genes, Mapping) else list(genes),
             "knockouts": list(self.knockouts),
             "overexpress": list(self.overexpress),
         }
@@ -96,9 +103,12 @@ class Answer:
     targets: TargetRanking | None = None
     sensitivity: Any = None  # queries.simulator.sensitivity.SensitivityReport
     null_model: Any = None  # queries.simulator.null.NullReport
+    gene_sets: tuple[GeneSet, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         out = self.result.to_dict()
+        if self.gene_sets:
+            out["gene_sets"] = [gene_set.to_dict() for gene_set in self.gene_sets]
         if self.targets is not None:
             out["target_ranking"] = self.targets.to_dict()
         if self.sensitivity is not None:
@@ -155,7 +165,9 @@ def answer(model: Model, req: SimulationRequest, *, max_null: int = MAX_NULL) ->
     listing every problem of the request. ``max_null`` bounds the null model's permutations
     (the HTTP route's bound by default; the command line allows the simulator's own)."""
     problems = check(req, max_null=max_null)
-    tumour = req.profile()
+    gene_sets = resolve_gene_sets(model, req.gene_sets, problems)
+    present = model.parameters.number("states.present_level")
+    tumour = req.profile(with_gene_sets(model, req.genes, gene_sets, present))
     mode = req.mode if not problems or req.mode != "cells" else "paths"  # check, do not run
     try:
         result = simulate(
@@ -182,7 +194,7 @@ def answer(model: Model, req: SimulationRequest, *, max_null: int = MAX_NULL) ->
         from queries.simulator.null import null_model
 
         null = null_model(model, **tumour, permutations=req.null, seed=req.seed)
-    return Answer(req, result, targets, sens, null)
+    return Answer(req, result, targets, sens, null, tuple(gene_sets))
 
 
 # --- the HTTP route -----------------------------------------------------------------------------
@@ -265,6 +277,20 @@ class SimulationInput(Schema):
                 {"type": "object", "additionalProperties": {"type": "number"}},
             ],
             "example": ["EREG", "COX2", "MMP1", "ANGPTL4"],
+        },
+    )
+    gene_sets = fields.List(
+        fields.String(validate=validators.Length(min=1, max=MAX_NAME)),
+        load_default=(),
+        validate=validators.Length(max=MAX_GENE_SETS),
+        metadata={
+            "description": "Gene sets whose members join the profile at level +1, as if "
+            "listed in `genes`: a set loaded from a GMT file (`metakg build --source "
+            "FILE.gmt`) or any gene class, by label, short name or CURIE (e.g. "
+            "`metakg:geneset/hallmark_hypoxia`). A gene `genes` already names keeps its own "
+            "level. The answer's `gene_sets` lists each set's members. At most "
+            f"{MAX_GENE_SETS} sets.",
+            "example": ["metastasis_progression"],
         },
     )
     knockouts = _names_field("Genes knocked out (level -1.5); override the profile.")
@@ -387,6 +413,7 @@ class SimulationOutput(Schema):
     target_ranking = _raw("With rank_targets: genes ranked by the effect of their knockout.")
     sensitivity = _raw("With sensitivity: rank stability under parameter perturbation.")
     null_model = _raw("With null: empirical p-value per organ against permuted graphs.")
+    gene_sets = _raw("With gene_sets: each set's input, id, label and the member names added.")
 
 
 EXAMPLE_INPUTS = {
@@ -510,6 +537,7 @@ def request_from(data: Mapping[str, Any], **given: Any) -> SimulationRequest:
     values.update(given)
     values["knockouts"] = tuple(values.get("knockouts", ()))
     values["overexpress"] = tuple(values.get("overexpress", ()))
+    values["gene_sets"] = tuple(values.get("gene_sets", ()))
     return SimulationRequest(**values)
 
 
