@@ -27,9 +27,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from urllib.parse import unquote
 
 import pyoxigraph as ox
 
@@ -39,22 +38,15 @@ from graph.model import EdgeRecord, NodeRecord, Record, SourceLocation, Subclass
 from graph.vocab import (
     BIOLINK,
     DCTERMS,
-    METAKG,
     MKG,
-    MKG_TERMS,
     RDF,
     RDFS,
     SKOS,
     SUBCLASS_OF,
-    XSD,
     AgentType,
-    Category,
     Confidence,
     Direction,
-    EvidenceType,
     KnowledgeLevel,
-    Organism,
-    Predicate,
 )
 from ingest.import_map import (
     IMPORT_CONFIDENCE,
@@ -68,41 +60,19 @@ from ingest.import_map import (
 )
 from ingest.problems import Problems
 from ingest.rdf_formats import LINE_FORMATS, content_lines, parse_problem, rdf_format
+from ingest.rdf_shape import (
+    ASSOCIATION_TYPES,
+    NODE_FIELDS,
+    NODE_PROPERTY_IRIS,
+    PREDICATES,
+    PRIMARY,
+    TYPE,
+    Subject,
+    evidence,
+    literal_value,
+    origin_of,
+)
 from ingest.registry import register
-
-_TYPE = RDF + "type"
-_ASSOCIATION_TYPES = frozenset({RDF + "Statement", BIOLINK + "Association"})
-_PRIMARY = {c.rdf_types[0]: c for c in Category}
-_PREDICATES = {p.iri: p for p in Predicate}
-_NODE_PROPERTY_IRIS = {
-    BIOLINK + "full_name": "fullName",
-    **{MKG + t: t for t in MKG_TERMS if t[0].islower() and MKG + t not in _PREDICATES},
-}
-_NODE_FIELDS = {
-    RDFS + "label",
-    BIOLINK + "symbol",
-    SKOS + "altLabel",
-    SKOS + "hiddenLabel",
-    SKOS + "exactMatch",
-    DCTERMS + "description",
-    BIOLINK + "in_taxon",
-}
-
-
-@dataclass
-class _Subject:
-    line: int = 0
-    graph: str = ""
-    values: dict[str, list[ox.NamedNode | ox.Literal | ox.BlankNode]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-
-    def one(self, iri: str) -> str:
-        found = self.values.get(iri)
-        return found[0].value if found else ""
-
-    def all(self, iri: str) -> list[str]:
-        return [term.value for term in self.values.get(iri, ())]
 
 
 class RdfReader:
@@ -115,7 +85,7 @@ class RdfReader:
         self.unmapped = Unmapped()
         self.origin = f"file:{path.name}"
         self.source_id = f"metakg:source/rdf-{slug(path.stem)}"
-        self.subjects: dict[str, _Subject] = defaultdict(_Subject)
+        self.subjects: dict[str, Subject] = defaultdict(Subject)
         self.direct: list[tuple[str, str, str, int]] = []
         self.nodes: dict[str, NodeRecord] = {}
         self._cited_file = False
@@ -166,29 +136,33 @@ class RdfReader:
                 entry.line = line
             if graph_iri:
                 entry.graph = graph_iri
-            if predicate in _PREDICATES and isinstance(obj, ox.NamedNode):
+            if predicate in PREDICATES and isinstance(obj, ox.NamedNode):
                 self.direct.append((subject.value, predicate, obj.value, line))
                 continue
             if not isinstance(obj, (ox.NamedNode, ox.Literal, ox.BlankNode)):
                 continue
             entry.values[predicate].append(obj)
+            entry.lines.setdefault(predicate, line)
+            if predicate == TYPE:
+                entry.lines.setdefault((predicate, obj.value), line)
         return count
 
     # -- nodes -------------------------------------------------------------------------
     def _nodes(self) -> Iterator[NodeRecord]:
         for iri, entry in self.subjects.items():
-            types = set(entry.all(_TYPE))
-            if types & _ASSOCIATION_TYPES:
+            types = set(entry.all(TYPE))
+            if types & ASSOCIATION_TYPES:
                 continue
             node = self._node(iri, entry, types)
             if node is not None:
                 self.nodes[node.id] = node
                 yield node
 
-    def _node(self, iri: str, entry: _Subject, types: set[str]) -> NodeRecord | None:
-        categories = {_PRIMARY[t] for t in types if t in _PRIMARY}
+    def _node(self, iri: str, entry: Subject, types: set[str]) -> NodeRecord | None:
+        categories = {PRIMARY[t] for t in types if t in PRIMARY}
         for unknown in sorted(types - KNOWN_CLASSES):
-            self.unmapped.add("unmapped-class", self.file, entry.line, "rdf:type", unknown)
+            line = entry.line_of(TYPE, unknown)
+            self.unmapped.add("unmapped-class", self.file, line, "rdf:type", unknown)
         if len(categories) != 1:
             if not types and set(entry.values) - {SUBCLASS_OF}:
                 self.unmapped.add("untyped-subject", self.file, entry.line, "subject", iri)
@@ -202,10 +176,10 @@ class RdfReader:
         category = categories.pop()
         properties = []
         for predicate, terms in entry.values.items():
-            if predicate in _NODE_PROPERTY_IRIS:
-                properties += [(_NODE_PROPERTY_IRIS[predicate], _value(t)) for t in terms]
-            elif predicate not in _NODE_FIELDS and predicate not in (_TYPE, SUBCLASS_OF):
-                self._unknown_predicate(predicate, entry.line)
+            if predicate in NODE_PROPERTY_IRIS:
+                properties += [(NODE_PROPERTY_IRIS[predicate], literal_value(t)) for t in terms]
+            elif predicate not in NODE_FIELDS and predicate not in (TYPE, SUBCLASS_OF):
+                self._unknown_predicate(predicate, entry.line_of(predicate))
         label = entry.one(RDFS + "label") or node_id
         symbol = entry.one(BIOLINK + "symbol") or None
         xrefs = [
@@ -230,7 +204,7 @@ class RdfReader:
     def _edges(self) -> Iterator[Record]:
         reified: set[tuple[str, str, str]] = set()
         for iri, entry in self.subjects.items():
-            if set(entry.all(_TYPE)) & _ASSOCIATION_TYPES:
+            if set(entry.all(TYPE)) & ASSOCIATION_TYPES:
                 key = (entry.one(RDF + "subject"), entry.one(RDF + "predicate"))
                 reified.add((*key, entry.one(RDF + "object")))
                 yield from self._association(iri, entry)
@@ -240,9 +214,9 @@ class RdfReader:
             if (s, p, o) not in reified:
                 yield from self._direct(s, p, o, line)
 
-    def _association(self, iri: str, entry: _Subject) -> Iterator[Record]:
+    def _association(self, iri: str, entry: Subject) -> Iterator[Record]:
         line = entry.line
-        predicate = _PREDICATES.get(entry.one(RDF + "predicate"))
+        predicate = PREDICATES.get(entry.one(RDF + "predicate"))
         if predicate is None:
             self._unknown_predicate(entry.one(RDF + "predicate") or "(none)", line, edge=True)
             return
@@ -262,7 +236,7 @@ class RdfReader:
             return
         for predicate_iri in entry.values:
             if predicate_iri not in KNOWN_PREDICATES:
-                self._unknown_predicate(predicate_iri, line)
+                self._unknown_predicate(predicate_iri, entry.line_of(predicate_iri))
         references = tuple(
             ref
             for ref in (
@@ -271,7 +245,7 @@ class RdfReader:
             if ref
         )
         before = len(self.problems.errors)
-        evidence = self._evidence(entry)
+        found = evidence(entry, self.file, self.problems, self.unmapped)
         if len(self.problems.errors) > before:
             return
         edge = EdgeRecord(
@@ -286,77 +260,10 @@ class RdfReader:
             organ=contexts["organ"],
             step=contexts["step"],
             origin=self.origin,
-            **evidence,
+            **found,
         )
-        edge = replace(edge, origin=self._origin(iri, entry, edge))
+        edge = replace(edge, origin=origin_of(iri, entry, edge, self.origin))
         yield from self._cite_file_if_needed(edge)
-
-    def _evidence(self, entry: _Subject) -> dict[str, object]:
-        def choose(enum, term: str, default, *, lenient: bool = False):  # type: ignore[no-untyped-def]
-            raw = entry.one(term)
-            try:
-                return enum.from_key(raw) if raw else default
-            except KeyError as exc:
-                if lenient:
-                    self.unmapped.add("bad-enum", self.file, entry.line, compress(term), raw)
-                else:
-                    self.problems.add(
-                        self.file, entry.line, compress(term), "bad-value", exc.args[0]
-                    )
-                return default
-
-        evidence_types = []
-        for raw in sorted(entry.all(MKG + "evidenceType")):
-            try:
-                evidence_types.append(EvidenceType.from_key(raw))
-            except KeyError as exc:
-                self.problems.add(
-                    self.file, entry.line, "mkg:evidenceType", "bad-value", exc.args[0]
-                )
-        frequency: float | None = None
-        if entry.one(MKG + "frequency"):
-            try:
-                frequency = float(entry.one(MKG + "frequency"))
-            except ValueError:
-                self.problems.add(
-                    self.file,
-                    entry.line,
-                    "mkg:frequency",
-                    "bad-frequency",
-                    f"'{entry.one(MKG + 'frequency')}' is not a number between 0 and 1",
-                )
-        return {
-            "confidence": choose(Confidence, MKG + "confidence", Confidence(IMPORT_CONFIDENCE)),
-            "direction": choose(Direction, MKG + "direction", Direction.ASSOCIATED),
-            "evidence_types": tuple(evidence_types),
-            "organism": choose(Organism, MKG + "organism", None),
-            "frequency": frequency,
-            "knowledge_level": choose(
-                KnowledgeLevel,
-                BIOLINK + "knowledge_level",
-                KnowledgeLevel.NOT_PROVIDED,
-                lenient=True,
-            ),
-            "agent_type": choose(
-                AgentType, BIOLINK + "agent_type", AgentType.NOT_PROVIDED, lenient=True
-            ),
-        }
-
-    def _origin(self, iri: str, entry: _Subject, edge: EdgeRecord) -> str:
-        """The origin whose association id is ``iri``, among those the file could prove."""
-        wanted = compress(iri)
-        candidates = []
-        if entry.graph.startswith(METAKG + "source/"):
-            candidates.append(unquote(entry.graph[len(METAKG + "source/") :]))
-        candidates.append("curated")
-        for source_file in entry.all(MKG + "sourceFile"):
-            parts = Path(source_file).parts
-            candidates.append(f"file:{Path(source_file).name}")
-            candidates += [f"dir:{part}" for part in parts[:-1]]
-        for origin in candidates:
-            if replace(edge, origin=origin).id == wanted:
-                return origin
-        return self.origin
 
     def _direct(self, s: str, p: str, o: str, line: int) -> Iterator[Record]:
         subject = self._curie(s, line, "subject")
@@ -365,7 +272,7 @@ class RdfReader:
             return
         edge = EdgeRecord(
             subject=subject,
-            predicate=_PREDICATES[p],
+            predicate=PREDICATES[p],
             object=obj,
             source=SourceLocation(self.file, line),
             references=(),
@@ -415,19 +322,6 @@ class RdfReader:
     def _unknown_predicate(self, iri: str, line: int, *, edge: bool = False) -> None:
         if edge or iri not in KNOWN_PREDICATES:
             self.unmapped.add("unmapped-predicate", self.file, line, "predicate", iri)
-
-
-def _value(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> object:
-    if not isinstance(term, ox.Literal):
-        return term.value
-    datatype = term.datatype.value
-    if datatype == XSD + "integer":
-        return int(term.value)
-    if datatype == XSD + "boolean":
-        return term.value in ("true", "1")
-    if datatype == XSD + "double":
-        return float(term.value)
-    return term.value
 
 
 def _sniff(path: Path) -> bool:

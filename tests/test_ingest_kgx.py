@@ -66,11 +66,13 @@ def test_our_kgx_export_reads_back_as_the_same_graph(
     assert edge.subject in line and edge.object in line
 
 
-def test_a_directory_holding_one_pair_is_a_kgx_source(kb: KnowledgeBase, tmp_path: Path) -> None:
+def test_a_directory_holding_one_pair_reads_as_the_pair(kb: KnowledgeBase, tmp_path: Path) -> None:
     directory = _export(kb, "kgx-tsv", tmp_path / "graph")
-    (spec,) = {s.ingestor.name for s in plan_sources([directory], curated=False)}
-    assert spec == "kgx"
-    assert _graph(assemble(plan_sources([directory], curated=False))) == _graph(kb)
+    by_directory, by_file = Problems(), Problems()
+    records = list(read_kgx(directory, by_directory))
+    assert records == list(read_kgx(directory / "metakg_edges.tsv", by_file))
+    assert len(records) == len(kb.nodes) + len(kb.edges) + len(kb.hierarchy)
+    assert list(by_directory) == list(by_file) == []
 
 
 def test_a_directory_with_two_pairs_asks_for_one(kb: KnowledgeBase, tmp_path: Path) -> None:
