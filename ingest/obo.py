@@ -162,6 +162,8 @@ class _Tally:
     xrefs: Counter[str] = field(default_factory=Counter)
     kept_xrefs: int = 0
     other_parents: Counter[str] = field(default_factory=Counter)
+    #: is_a edges kept until the end: a parent may be defined further down the file.
+    edges: list[SubclassRecord] = field(default_factory=list)
     terms: int = 0
     mappable: int = 0
     mapped: int = 0
@@ -199,7 +201,35 @@ def ingest_obo(path: Path, problems: Problems) -> Iterator[Record]:
         )
     except (OSError, EOFError, ValueError) as exc:
         problems.add(file, 0, "", "unreadable-file", f"the file could not be read: {exc}")
+    yield from _parents(file, tally, seen, problems)
     _report(file, tally, problems)
+
+
+def _parents(
+    file: str, tally: _Tally, seen: Mapping[str, int], problems: Problems
+) -> Iterator[SubclassRecord]:
+    """The is_a edges whose parent is a term of the file; the others in one warning (an edge
+    to a term that is absent or obsolete would leave a node without a category)."""
+    missing: list[SubclassRecord] = []
+    for edge in tally.edges:
+        if edge.parent in seen:
+            yield edge
+        else:
+            missing.append(edge)
+    if missing:
+        shown = ", ".join(
+            f"{e.child} -> {e.parent} (line {e.source.line})" for e in missing[:SHOWN]
+        )
+        more = f" and {len(missing) - SHOWN} more" if len(missing) > SHOWN else ""
+        problems.add(
+            file,
+            missing[0].source.line,
+            "is_a",
+            "unknown-parent",
+            f"left out {len(missing)} is_a edge(s) to a term this file does not define (or "
+            f"marks obsolete): {shown}{more}",
+            Level.WARNING,
+        )
 
 
 def _stanza_lines(handle: Any) -> Iterator[int]:
@@ -264,7 +294,7 @@ def _term(
         if parent.partition(":")[0] != term.prefix:
             tally.other_parents[parent.partition(":")[0]] += 1
         elif parent != term.id:
-            yield SubclassRecord(term.id, parent, SourceLocation(*where), origin=ORIGIN)
+            tally.edges.append(SubclassRecord(term.id, parent, SourceLocation(*where), ORIGIN))
 
 
 def _report(file: str, tally: _Tally, problems: Problems) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
+import shlex
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -447,6 +449,9 @@ def test_over_http_a_gene_set_gives_the_same_simulation(lung_store: Path) -> Non
         assert by_set.json["gene_sets"][0]["members"] == ["EREG", "MMP1", "MMP2", "PTGS2"]
         cli = simulate_json(lung_store, "--gene-set", LUNG_SET)
         assert cli == by_set.json
+        listed = client.get("/api/v1/gene-classes", query_string={"scheme": "gene_set"})
+        assert listed.status_code == 200, listed.get_data(as_text=True)
+        assert [i["label"] for i in listed.json["items"]] == [LUNG_SET]
         for body, words in (
             ({"cancer": "breast cancer", "gene_sets": ["nope"]}, "no gene set"),
             ({"cancer": "breast cancer", "gene_sets": "x"}, "gene_sets"),
@@ -475,3 +480,32 @@ def test_loading_a_gene_set_changes_no_simulation(tmp_path: Path, store_path: Pa
     with_set = simulate_json(store, "--genes", "ERBB2,KRAS")
     without = simulate_json(store_path, "--genes", "ERBB2,KRAS")
     assert organs(with_set) == organs(without)
+
+
+# --- docs/formats-gmt-obo.md runs as written -----------------------------------------------------
+
+GUIDE = Path(__file__).resolve().parents[1] / "docs" / "formats-gmt-obo.md"
+
+
+def test_the_guide_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = GUIDE.read_text(encoding="utf-8")
+    files = re.findall(r"<!-- file: (\S+) -->\n```text\n(.*?)```", text, re.S)
+    assert {name for name, _ in files} == {"lung.gmt", "doid.obo", "mine.tsv"}
+    for name, body in files:
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    commands = [
+        line[2:]
+        for block in re.findall(r"```console\n(.*?)```", text, re.S)
+        for line in block.splitlines()
+        if line.startswith("$ metakg ")
+    ]
+    assert len(commands) == 7
+    monkeypatch.chdir(tmp_path)
+    outputs = []
+    for command in commands:
+        result = CliRunner().invoke(main, shlex.split(command)[1:])
+        assert result.exit_code == 0, (command, result.output)
+        outputs.append(result.stdout)
+    assert "PTGS2" in outputs[1] and "gene_set" in outputs[1]
+    assert outputs[2].replace("EREG, MMP1, MMP2, PTGS2", "") != outputs[2]
+    assert "DOID_3908" in outputs[-1] or "DOID:3908" in outputs[-1]

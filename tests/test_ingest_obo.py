@@ -45,13 +45,17 @@ xref: UMLS_CUI:C0000001
 xref: ICD10CM:C34
 xref: MESH:D000001
 xref: http://example.org/lung
-is_a: DOID:1325 ! not in this file
+is_a: DOID:0050615 ! respiratory system cancer, not in this file
 
 [Term]
 id: DOID:3910
 name: lung adenocarcinoma
-is_a: DOID:1324 ! lung cancer
+is_a: DOID:3908 ! lung non-small cell carcinoma
 is_a: CL:0000000 ! another ontology
+
+[Term]
+id: DOID:3908
+name: lung non-small cell carcinoma
 
 [Term]
 id: DOID:0000000
@@ -143,7 +147,13 @@ def test_registered_as_a_dictionary_and_sniffed(tmp_path: Path) -> None:
 def test_terms_map_by_prefix_with_what_the_reader_keeps(tmp_path: Path) -> None:
     records, problems = ingest(write(tmp_path / "small.obo", SMALL))
     nodes = nodes_of(records)
-    assert set(nodes) == {"DOID:1324", "DOID:3910", "UBERON:0002113", "UBERON:0001264"}
+    assert set(nodes) == {
+        "DOID:1324",
+        "DOID:3910",
+        "DOID:3908",
+        "UBERON:0002113",
+        "UBERON:0001264",
+    }
     lung = nodes["DOID:1324"]
     assert (lung.category, lung.label, lung.description) == (
         Category.CANCER_TYPE,
@@ -154,7 +164,7 @@ def test_terms_map_by_prefix_with_what_the_reader_keeps(tmp_path: Path) -> None:
     assert lung.synonyms == ("cancer of the lung (test)",)  # EXACT only
     assert lung.xrefs == ("NCIT:C0000001", "UMLS:C0000001", "MESH:D000001")
     assert nodes["UBERON:0002113"].category is Category.ORGAN
-    assert parents_of(records) == {"DOID:1324": {"DOID:1325"}, "DOID:3910": {"DOID:1324"}}
+    assert parents_of(records) == {"DOID:3910": {"DOID:3908"}}  # 3908 is defined below it
     assert all(r.origin == "obo" for r in records if isinstance(r, SubclassRecord))
     found = {(p.code, p.line, p.level) for p in problems}
     assert found == {
@@ -162,10 +172,13 @@ def test_terms_map_by_prefix_with_what_the_reader_keeps(tmp_path: Path) -> None:
         ("unmapped-term", stanza_line(SMALL, "CL:0000000"), Level.WARNING),
         ("xref-not-kept", 0, Level.WARNING),
         ("other-ontology-parent", 0, Level.WARNING),
+        ("unknown-parent", stanza_line(SMALL, "DOID:1324"), Level.WARNING),
     }
     unmapped = next(p for p in problems if p.code == "unmapped-term")
     assert "CL:0000000" in unmapped.message and "CL" in unmapped.message
     assert "DOID:0000000" in next(p for p in problems if p.code == "obsolete-term").message
+    missing = next(p for p in problems if p.code == "unknown-parent").message
+    assert "DOID:1324 -> DOID:0050615" in missing
     xrefs = next(p for p in problems if p.code == "xref-not-kept").message
     assert "kept 3" in xrefs and "ICD10CM x1" in xrefs
 
@@ -191,7 +204,7 @@ def test_compressed_and_undecodable_files(tmp_path: Path) -> None:
     with gzip.open(path, "wt", encoding="utf-8") as handle:
         handle.write(SMALL)
     records, _ = ingest(path)
-    assert len(nodes_of(records)) == 4
+    assert len(nodes_of(records)) == 5
     bad = tmp_path / "bad.obo"
     bad.write_bytes(b"format-version: 1.4\n\n[Term]\nid: DOID:1\nname: \xff\n")
     _, problems = ingest(bad)
