@@ -32,6 +32,7 @@ import os
 import shutil
 import tempfile
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -105,6 +106,7 @@ def load_into_store(
     say = notify or (lambda _: None)
     with writer_lock(target):
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+        store: ox.Store | None = None
         try:
             say(f"copying {target} to a staging store ...")
             _stage(target, staging)
@@ -116,11 +118,14 @@ def load_into_store(
             ]
             problems.raise_if_errors()
             store.flush()
-            del store
+            store = None  # closed: RocksDB writes nothing more into the directory
             _write_manifest(target, staging, entries)
             say("swapping the new store in ...")
             _swap(staging, target)
-        except BaseException:
+        except BaseException as exc:
+            # Close the staging store before deleting it: the traceback's frames hold it.
+            store = None
+            traceback.clear_frames(exc.__traceback__)
             shutil.rmtree(staging, ignore_errors=True)
             raise
     return LoadReport(

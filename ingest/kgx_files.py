@@ -156,7 +156,22 @@ def read_rows(
     """Stream the rows of one KGX file with their line numbers."""
     reader = _jsonl_rows if is_jsonl(path) else _tsv_rows
     with open_binary(path) as handle:
+        raw = getattr(handle, "fileobj", None)  # a gzip file: count compressed bytes
+        if raw is not None and on_bytes is not None:
+            on_bytes = _compressed(raw, on_bytes)
         yield from reader(path, handle, problems, on_bytes)
+
+
+def _compressed(raw: IO[bytes], on_bytes: Callable[[int], None]) -> Callable[[int], None]:
+    position = [raw.tell()]
+
+    def advance(_: int) -> None:
+        now = raw.tell()
+        if now > position[0]:
+            on_bytes(now - position[0])
+            position[0] = now
+
+    return advance
 
 
 def _lines(
