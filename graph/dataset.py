@@ -41,7 +41,7 @@ from graph.errors import MetakgError
 from graph.exports.output import DatasetInfo
 from graph.exports.rdf import DESCRIPTION_GRAPH, describe_dataset
 from graph.property_graph import SUBCLASS_PREDICATE
-from graph.rdf import literal
+from graph.rdf import canonical_ntriples, literal
 from graph.vocab import BIOLINK, DCTERMS, MKG, RDF, RDFS, SUBCLASS_OF, Category, Predicate
 
 __all__ = [
@@ -100,13 +100,6 @@ class Release:
         return asdict(self)
 
 
-def _default_graph_ntriples(store: ox.Store) -> bytes:
-    """The default graph's triples as sorted N-Triples lines (named graphs left out)."""
-    quads = store.quads_for_pattern(None, None, None, ox.DefaultGraph())
-    lines = sorted(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
-
 def release_id(store: ox.Store) -> str:
     """``"sha256:"`` and the hex SHA-256 of the default graph's canonical N-Triples.
 
@@ -114,7 +107,7 @@ def release_id(store: ox.Store) -> str:
     with the same triples have the same id, whatever order they were written in, and any added,
     removed or changed triple changes it. The description graph is not part of it.
     """
-    return "sha256:" + hashlib.sha256(_default_graph_ntriples(store)).hexdigest()
+    return "sha256:" + hashlib.sha256(canonical_ntriples(store)).hexdigest()
 
 
 def release_date(environ: Mapping[str, str]) -> str:

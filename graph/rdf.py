@@ -163,10 +163,10 @@ class OxigraphSink:
 
 
 def canonical_ntriples(store: ox.Store) -> bytes:
-    """Every triple of the default graph as sorted N-Triples: a byte-comparable fingerprint."""
-    lines = sorted(
-        f"{q.subject} {q.predicate} {q.object} ." for q in store.quads_for_pattern(None, None, None)
-    )
+    """Every triple of the default graph as sorted N-Triples: a byte-comparable fingerprint.
+    Named graphs (a built store's dataset description, graph/dataset.py) are left out."""
+    quads = store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+    lines = sorted(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 

@@ -137,7 +137,8 @@ def select(
 def dataset_info(manifest: Mapping[str, Any], selection: str, version: str) -> DatasetInfo:
     return DatasetInfo(
         version=version,
-        created=str(manifest.get("built", "")) or dt.date.today().isoformat(),
+        created=str((manifest.get("release") or {}).get("date", ""))[:10]
+        or dt.date.today().isoformat(),
         selection=selection,
     )
 

@@ -156,11 +156,6 @@ def test_the_description_leaves_queries_of_the_default_graph_alone(store: Knowle
     assert store.rdf.query(f"ASK {{ GRAPH ?g {{ ?d a <{VOID}Dataset> }} }}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="graph.rdf.canonical_ntriples still reads every graph; restricting it to the default "
-    "graph (ox.DefaultGraph() in quads_for_pattern) is requested of graph/rdf.py's owner",
-)
 def test_shacl_and_the_canonical_form_read_the_default_graph_only(store: KnowledgeStore) -> None:
     default = default_quads(store.rdf)
     assert len(canonical_ntriples(store.rdf).splitlines()) == len(default)
