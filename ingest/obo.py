@@ -162,8 +162,8 @@ class _Tally:
     xrefs: Counter[str] = field(default_factory=Counter)
     kept_xrefs: int = 0
     other_parents: Counter[str] = field(default_factory=Counter)
-    #: is_a edges kept until the end: a parent may be defined further down the file.
-    edges: list[SubclassRecord] = field(default_factory=list)
+    #: is_a edges (child, parent, line) kept until the end: a parent may come further down.
+    edges: list[tuple[str, str, int]] = field(default_factory=list)
     terms: int = 0
     mappable: int = 0
     mapped: int = 0
@@ -210,20 +210,18 @@ def _parents(
 ) -> Iterator[SubclassRecord]:
     """The is_a edges whose parent is a term of the file; the others in one warning (an edge
     to a term that is absent or obsolete would leave a node without a category)."""
-    missing: list[SubclassRecord] = []
-    for edge in tally.edges:
-        if edge.parent in seen:
-            yield edge
+    missing: list[tuple[str, str, int]] = []
+    for child, parent, line in tally.edges:
+        if parent in seen:
+            yield SubclassRecord(child, parent, SourceLocation(file, line), ORIGIN)
         else:
-            missing.append(edge)
+            missing.append((child, parent, line))
     if missing:
-        shown = ", ".join(
-            f"{e.child} -> {e.parent} (line {e.source.line})" for e in missing[:SHOWN]
-        )
+        shown = ", ".join(f"{c} -> {p} (line {n})" for c, p, n in missing[:SHOWN])
         more = f" and {len(missing) - SHOWN} more" if len(missing) > SHOWN else ""
         problems.add(
             file,
-            missing[0].source.line,
+            missing[0][2],
             "is_a",
             "unknown-parent",
             f"left out {len(missing)} is_a edge(s) to a term this file does not define (or "
@@ -294,7 +292,7 @@ def _term(
         if parent.partition(":")[0] != term.prefix:
             tally.other_parents[parent.partition(":")[0]] += 1
         elif parent != term.id:
-            tally.edges.append(SubclassRecord(term.id, parent, SourceLocation(*where), ORIGIN))
+            tally.edges.append((term.id, parent, line))
 
 
 def _report(file: str, tally: _Tally, problems: Problems) -> None:
