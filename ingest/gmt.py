@@ -197,13 +197,13 @@ def _gene_set(state: _State, number: int, text: str, problems: Problems) -> Iter
         properties=_properties(description),
     )
     yield node
+    state.weighted += sum(1 for cell in text.split("\t")[2:] if WEIGHTED.match(cell.strip()))
     if not references:
         state.missing.append((number, name))
         return
     note = f"Listed as a member of the gene set '{name}' ({Path(state.file).name}, line {number})."
     if evidence.note:
         note = f"{note} {evidence.note}"
-    state.weighted += sum(1 for cell in text.split("\t")[2:] if WEIGHTED.match(cell.strip()))
     seen: dict[str, str] = {}
     for member in found.members:
         folded = member.casefold()
