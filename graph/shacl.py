@@ -10,8 +10,6 @@ import pyoxigraph as ox
 import rdflib
 from pyshacl import validate
 
-from graph.rdf import canonical_ntriples
-
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 
 
@@ -31,8 +29,30 @@ def shapes() -> rdflib.Graph:
     return rdflib.Graph().parse(data=text, format="turtle")
 
 
+def _term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Node:
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language)
+    datatype = term.datatype.value
+    if datatype == _STRING:
+        return rdflib.Literal(term.value)
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(datatype))
+
+
+_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
 def to_rdflib(store: ox.Store) -> rdflib.Graph:
-    return rdflib.Graph().parse(data=canonical_ntriples(store), format="nt")
+    """The default graph of ``store`` as an rdflib graph, term by term (no parsing: rdflib's
+    N-Triples parser took most of a large build's time)."""
+    graph = rdflib.Graph()
+    add = graph.add
+    for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+        add((_term(quad.subject), _term(quad.predicate), _term(quad.object)))
+    return graph
 
 
 def check(store: ox.Store) -> list[Violation]:

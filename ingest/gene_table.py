@@ -139,12 +139,15 @@ def resolve(
     categories: Iterable[Category],
     known: Mapping[str, NodeRecord],
     table: GeneTable | None = None,
+    known_ids: Mapping[str, str] | None = None,
 ) -> tuple[Resolution, NodeRecord | None]:
     """Look ``name`` up in the gene table.
 
     Returns the resolution and, when it names a gene the graph does not have yet, that gene's
     node to add. A gene already in ``known`` (same NCBI Gene id or HGNC id) resolves to the
     node in ``known``. Two genes answering in the same tier make the name ambiguous.
+    ``known_ids`` (every id and xref of the genes in ``known`` -> the gene's id), when given,
+    replaces a scan of ``known`` (see :func:`gene_ids`).
     """
     wanted = tuple(c for c in categories if c in GENE_LIKE)
     if not wanted:
@@ -157,15 +160,29 @@ def resolve(
     if found.node_id is None:
         return found, None
     node = next(n for n in candidates if n.id == found.node_id)
-    existing = _known_gene(node, known)
+    existing = _known_gene(node, known, known_ids)
     if existing is not None:
         return Resolution(name, existing, (existing,)), None
     return found, node
 
 
-def _known_gene(node: NodeRecord, known: Mapping[str, NodeRecord]) -> str | None:
+def gene_ids(nodes: Iterable[NodeRecord]) -> dict[str, str]:
+    """Every id and xref of the gene-like ``nodes`` -> that node's id."""
+    return {
+        key: node.id
+        for node in nodes
+        if node.category in GENE_LIKE
+        for key in (node.id, *node.xrefs)
+    }
+
+
+def _known_gene(
+    node: NodeRecord, known: Mapping[str, NodeRecord], known_ids: Mapping[str, str] | None
+) -> str | None:
     if node.id in known:
         return node.id
+    if known_ids is not None:
+        return next((known_ids[k] for k in (node.id, *node.xrefs) if k in known_ids), None)
     ids = {node.id, *node.xrefs}
     for other in known.values():
         if other.category in GENE_LIKE and ids & {other.id, *other.xrefs}:

@@ -126,6 +126,7 @@ class _State:
     description="Gene sets in GMT (name, description, genes; .gmt or .gmt.gz): one gene_class "
     "node per set (scheme gene_set) and a has_class assertion per member; see "
     "docs/formats-gmt-obo.md.",
+    skip_unresolved=True,
 )
 def ingest_gmt(path: Path, problems: Problems) -> Iterator[Record]:
     """Yield, per gene set, its node and then one ``has_class`` edge per member."""

@@ -121,6 +121,10 @@ class _Merger:
         self.resolved: list[EdgeRecord] = []
         self._display: dict[str, str] = {}
         self._gene_table = False
+        #: Ids and xrefs of the genes known so far (built on the first gene-table lookup).
+        self._gene_ids: dict[str, str] | None = None
+        #: ``id()`` of the edges whose unresolved names are skipped with a warning.
+        self._lenient: set[int] = set()
 
     # -- reading -------------------------------------------------------------------------
     def read(self, source: Source) -> None:
@@ -131,6 +135,8 @@ class _Merger:
                 self._add_node(record, source.role)
             elif isinstance(record, EdgeRecord):
                 self.edges.append(record)
+                if source.ingestor.skip_unresolved:
+                    self._lenient.add(id(record))
             elif source.role == "dictionary":
                 self.dictionary_parents[record.child].add(record.parent)
             else:
@@ -238,6 +244,17 @@ class _Merger:
                 continue
             first = seen_ids.get(resolved.id)
             if first is not None:
+                if id(edge) in self._lenient:
+                    self.problems.add(
+                        edge.source.file,
+                        edge.source.line,
+                        "subject",
+                        "duplicate-member",
+                        f"'{edge.subject}' is the same gene as a member listed before "
+                        f"({first.source}); it is kept once",
+                        Level.WARNING,
+                    )
+                    continue
                 self.problems.add(
                     edge.source.file,
                     edge.source.line,
@@ -272,7 +289,7 @@ class _Merger:
         publications: dict[str, str],
     ) -> EdgeRecord | None:
         spec = edge.predicate.value
-        before = len(self.problems.errors)
+        before = self.problems.error_count
         wanted: list[tuple[str, str | None, tuple[Category, ...]]] = [
             ("subject", edge.subject, spec.domain),
             ("object", edge.object, spec.range),
@@ -281,7 +298,13 @@ class _Merger:
             ("step", edge.step, (Category.CASCADE_STEP,)),
         ]
         ids: dict[str, str | None] = {}
+        lenient = id(edge) in self._lenient
         for field, name, categories in wanted:
+            if name and lenient:
+                ids[field] = self._lookup_or_skip(edge, field, name, categories, index, fallback)
+                if ids[field] is None:
+                    return None
+                continue
             ids[field] = (
                 self._lookup(edge, field, name, categories, index, fallback) if name else None
             )
@@ -290,7 +313,7 @@ class _Merger:
             for ref_id in (self._reference(edge, ref, publications) for ref in edge.references)
             if ref_id
         )
-        if len(self.problems.errors) > before:
+        if self.problems.error_count > before:
             return None
         retracted = bool(references) and all(
             bool(self.nodes[r].prop("retracted", False)) for r in references
@@ -306,7 +329,7 @@ class _Merger:
             rests_only_on_retracted=retracted,
         )
 
-    def _lookup(
+    def _lookup_or_skip(
         self,
         edge: EdgeRecord,
         field: str,
@@ -315,6 +338,38 @@ class _Merger:
         index: NameIndex,
         fallback: NameIndex,
     ) -> str | None:
+        """:meth:`_lookup` for an edge that may be skipped: a name that resolves to nothing
+        (or to several things) is one warning, and the edge is left out."""
+        scratch = Problems()
+        kept, self.problems = self.problems, scratch
+        try:
+            found = self._lookup(edge, field, name, categories, index, fallback, hint=False)
+        finally:
+            self.problems = kept
+        for problem in scratch:
+            self.problems.add(
+                problem.file,
+                problem.line,
+                problem.field,
+                problem.code,
+                f"{problem.message.split('; ')[0]}; this member is skipped",
+                Level.WARNING,
+            )
+        return found
+
+    def _lookup(
+        self,
+        edge: EdgeRecord,
+        field: str,
+        name: str,
+        categories: tuple[Category, ...],
+        index: NameIndex,
+        fallback: NameIndex,
+        *,
+        hint: bool = True,
+    ) -> str | None:
+        """The node ``name`` resolves to, or None with a problem saying why (and, when ``hint``,
+        the closest known names: costly on large tables)."""
         found = index.resolve(name, categories)
         if found.node_id is None and not found.candidates:
             extra = fallback.resolve(name, categories)
@@ -349,7 +404,7 @@ class _Merger:
                 f"{edge.predicate.key} must be {_a(what)}",
             )
             return None
-        hint = index.suggest(name, categories)
+        hints = index.suggest(name, categories) if hint else []
         code = (
             "unknown-gene"
             if set(categories) <= set(GENE_LIKE)
@@ -363,7 +418,7 @@ class _Merger:
             n.id.rsplit("/", 1)[1] if n.id.startswith("metakg:") else n.label
             for n in self.nodes.values()
             if n.category in categories
-        )
+        ) if hint else []
         if code == "unknown-gene":
             fix = "add it to genes.tsv, or pass NCBI's gene_info with --source to resolve it"
         elif 0 < len(known) <= 30:
@@ -374,7 +429,7 @@ class _Merger:
             *where,
             code,
             f"'{name}' is not a known {what}"
-            + (f" (did you mean {', '.join(hint)}?)" if hint else "")
+            + (f" (did you mean {', '.join(hints)}?)" if hints else "")
             + f"; {fix}",
         )
         return None
@@ -385,9 +440,12 @@ class _Merger:
         other = index.resolve(name)
         if other.node_id is not None or other.candidates:
             return Resolution(name, None, ())  # another kind of entity: reported as such
-        found, new = gene_table.resolve(name, categories, self.nodes)
+        if self._gene_ids is None:
+            self._gene_ids = gene_table.gene_ids(self.nodes.values())
+        found, new = gene_table.resolve(name, categories, self.nodes, known_ids=self._gene_ids)
         if new is not None:
             self.nodes[new.id] = new
+            self._gene_ids.update(gene_table.gene_ids([new]))
             index.add(new)
         return found
 

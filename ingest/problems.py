@@ -64,6 +64,7 @@ class Problems:
 
     def __init__(self) -> None:
         self._items: list[Problem] = []
+        self._errors = 0
 
     def add(
         self,
@@ -75,9 +76,17 @@ class Problems:
         level: Level = Level.ERROR,
     ) -> None:
         self._items.append(Problem(file, line, field, code, message, level))
+        self._errors += level is Level.ERROR
 
     def extend(self, problems: Iterable[Problem]) -> None:
-        self._items.extend(problems)
+        added = list(problems)
+        self._items.extend(added)
+        self._errors += sum(p.level is Level.ERROR for p in added)
+
+    @property
+    def error_count(self) -> int:
+        """How many errors so far (cheap: kept as problems are added)."""
+        return self._errors
 
     @property
     def errors(self) -> list[Problem]:

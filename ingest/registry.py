@@ -33,6 +33,9 @@ class IngestorSpec:
     role: str
     description: str
     fallback: bool = False
+    #: An assertion whose subject or object names nothing known is skipped with a warning
+    #: instead of failing the build (members of a gene set named by an outside library).
+    skip_unresolved: bool = False
 
 
 _REGISTRY: dict[str, IngestorSpec] = {}
@@ -45,6 +48,7 @@ def register(
     role: str = "content",
     description: str = "",
     fallback: bool = False,
+    skip_unresolved: bool = False,
 ) -> Callable[[IngestFunc], IngestFunc]:
     """Decorator: register an ingestor under ``name``. Built-ins register the same way.
 
@@ -57,7 +61,8 @@ def register(
         if name in _REGISTRY:
             raise ValueError(f"an ingestor named {name!r} is already registered")
         _REGISTRY[name] = IngestorSpec(
-            name, func, sniff, role, description or (func.__doc__ or ""), fallback
+            name, func, sniff, role, description or (func.__doc__ or ""), fallback,
+            skip_unresolved,
         )
         return func
 

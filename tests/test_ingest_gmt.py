@@ -25,7 +25,7 @@ from ingest import registry
 from ingest.gmt import ingest_gmt, node_id
 from ingest.gmt_format import member_name, references_in, slug, split_line
 from ingest.pipeline import assemble, plan_sources
-from ingest.problems import Level, Problems, ValidationFailed
+from ingest.problems import Level, Problems
 from queries.lookup import name_index
 from server.cli.commands import main
 from tests.outside_files import KEGG_2021_HUMAN, outside_file
@@ -252,14 +252,21 @@ def test_bare_ncbi_ids_gzip_and_encoding(tmp_path: Path) -> None:
 
 
 def test_members_resolve_through_aliases_and_unknown_ones_are_named(tmp_path: Path) -> None:
-    path = write(tmp_path / "lung.gmt", LUNG_LINE + "\tNOT_A_GENE_XYZ\n")
-    with pytest.raises(ValidationFailed) as failed:
-        assemble(plan_sources([path]))
-    (problem,) = failed.value.problems
-    assert (problem.code, problem.line, problem.field) == ("unknown-gene", 2, "subject")
-    assert problem.file == str(path) and "'NOT_A_GENE_XYZ'" in problem.message
+    path = write(tmp_path / "lung.gmt", LUNG_LINE + "\tNOT_A_GENE_XYZ\tPTGS2\n")
+    # An outside library names genes the gene table lacks: each such member is skipped with
+    # a warning naming file, line and term; the set loads with the members that resolve.
+    partial = assemble(plan_sources([path]))
+    warnings = {(p.code, p.line, p.field, p.level) for p in partial.warnings}
+    assert ("unknown-gene", 2, "subject", Level.WARNING) in warnings
+    (unknown,) = [p for p in partial.warnings if p.code == "unknown-gene"]
+    assert unknown.file == str(path) and "'NOT_A_GENE_XYZ'" in unknown.message
+    assert "skipped" in unknown.message
+    # COX2 and PTGS2 are one gene: kept once, with a warning.
+    assert any(p.code == "duplicate-member" for p in partial.warnings)
+    kept = {e.subject for e in partial.edges if e.origin == "file:lung.gmt"}
     kb = assemble(plan_sources([write(tmp_path / "ok.gmt", LUNG_LINE + "\n")]))
     members = {e.subject for e in kb.edges if e.origin == "file:ok.gmt"}
+    assert kept == members
     assert members == {"NCBIGene:2069", "NCBIGene:5743", "NCBIGene:4312", "NCBIGene:4313"}
     assert "NCBIGene:5743" in members  # COX2, an alias of PTGS2
     publication = {n.id: n for n in kb.nodes}["metakg:ref/61"]
@@ -344,25 +351,55 @@ def test_outside_sets_load_with_a_reference_and_are_queryable(
     assert graph.nodes[vegf]["label"] == "VEGF signaling pathway"
 
 
+def test_the_whole_outside_library_loads_with_one_references_line(
+    kegg: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    """All 320 KEGG sets, unmodified but for one ``#metakg references:`` line above them,
+    build into a store: members the 2016 gene table cannot name are skipped with warnings,
+    and every set is queryable."""
+    source = tmp_path / "kegg.gmt"
+    source.write_text(
+        f"#metakg references: {KEGG_DOI}\n" + kegg.read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    store = tmp_path / "store"
+    built = runner.invoke(main, ["build", "--store", str(store), "--source", str(source)])
+    assert built.exit_code == 0, built.output[-2000:]
+    graph = KnowledgeStore(store).graph
+    sets = [n for n, d in graph.nodes(data=True) if d.get("scheme") == "gene_set"]
+    assert len(sets) == 320
+    result = runner.invoke(
+        main,
+        ["query", "genes_in_class", "--param", "gene_class=Non-small cell lung cancer",
+         "--store", str(store), "--format", "json"],
+    )
+    assert result.exit_code == 0, result.output
+    assert {"EGFR", "KRAS"} <= {row["symbol"] for row in json.loads(result.stdout)}
+
+
 def test_outside_symbols_the_gene_table_lacks_are_named_with_file_and_line(
     kegg: Path, tmp_path: Path, runner: CliRunner
 ) -> None:
+    """Members the 2016 gene table cannot resolve are skipped, each named (file, line, term)
+    in a warning; the rest of each set loads and is queryable."""
     source = tmp_path / "kegg_stale.gmt"
     members = _kegg_subset(kegg, source, KEGG_STALE)
     store = tmp_path / "store"
     built = runner.invoke(main, ["build", "--store", str(store), "--source", str(source)])
-    assert built.exit_code == 1 and not store.exists()
-    with pytest.raises(ValidationFailed) as failed:
-        assemble(plan_sources([source]))
+    assert built.exit_code == 0, built.output
+    kb = assemble(plan_sources([source]))
     lines = {name: n for n, name in enumerate(members, start=2)}
-    for problem in failed.value.problems:
+    skipped = [p for p in kb.warnings if p.code in ("unknown-gene", "ambiguous-name")]
+    assert {p.code for p in skipped} == {"unknown-gene", "ambiguous-name"}
+    for problem in skipped:
         assert problem.file == str(source) and problem.field == "subject"
-        assert problem.code in ("unknown-gene", "ambiguous-name")
         term = problem.message.split("'")[1]
         set_name = next(n for n, symbols in members.items() if term in symbols)
         assert problem.line == lines[set_name]
         assert f"{problem.file}:{problem.line}" in built.output and term in built.output
-    assert {p.code for p in failed.value.problems} == {"unknown-gene", "ambiguous-name"}
+    loaded = [e for e in kb.edges if e.origin == "file:kegg_stale.gmt"]
+    assert len(loaded) == sum(len(set(v)) for v in members.values()) - len(skipped) - sum(
+        1 for p in kb.warnings if p.code == "duplicate-member"
+    )
 
 
 # --- gene sets as simulator profiles -------------------------------------------------------------
