@@ -320,10 +320,10 @@ def simulate(ctx: click.Context, **options: Any) -> None:
              --mode cells --cells 1000000 --seed 7 --format json
          metakg simulate --explain-model
     """
-    from graph.store import KnowledgeStore, StoreError
+    from graph.store import StoreError
     from queries.simulator import SimulationInputError, build_model, explain_model
     from queries.simulator.null import MAX_PERMUTATIONS
-    from server.cli.commands import _fail, _store_path
+    from server.cli.commands import _fail, _knowledge
     from server.figures import FigureError, figure_format, write_figure
     from server.http.api_simulate import answer
 
@@ -369,7 +369,7 @@ def simulate(ctx: click.Context, **options: Any) -> None:
         )
         stored_sets = ()
     try:
-        model = build_model(KnowledgeStore(_store_path(options["store"])).graph)
+        model = build_model(_knowledge(options["store"]).graph)
     except StoreError as exc:
         _fail(str(exc))
     if options["explain_model"]:
