@@ -92,6 +92,8 @@ def synthetic_graph(
     genes: int = GENES,
     organs: int = ORGANS,
     cancer_types: int = CANCER_TYPES,
+    publications: int = PUBLICATIONS,
+    pathways: int = PATHWAYS,
     seed: int = 7,
 ) -> nx.MultiDiGraph:
     """The curated graph plus synthetic entities and assertions, about ``associations``
@@ -147,19 +149,19 @@ def synthetic_graph(
         )
         gene_ids.append(node)
     pathway_ids = list(by_category.get("pathway", ()))
-    for i in range(PATHWAYS):
+    for i in range(pathways):
         node = f"metakg:pathway/synthetic_{i:05d}"
         graph.add_node(node, category="pathway", label=f"Synthetic pathway {i}", location=location)
         pathway_ids.append(node)
-    publications = []
-    for i in range(PUBLICATIONS):
+    publication_ids = []
+    for i in range(publications):
         node = f"PMID:9{i:08d}"
         graph.add_node(node, category="publication", label=node, location=location)
-        publications.append(node)
+        publication_ids.append(node)
 
     # --- shared attribute values (lists are shared between edges to save memory) --------
     reference_pool = [
-        [publications[j] for j in rng.choice(len(publications), size=k, replace=False)]
+        [publication_ids[j] for j in rng.choice(len(publication_ids), size=k, replace=False)]
         for k in rng.choice([1, 1, 1, 2, 2, 3, 4], size=5_000)
     ]
     evidence_pool = [list(e) for e in EVIDENCE]

@@ -1,4 +1,9 @@
-"""One cancer type's arrays: baseline log-odds, arrival, routes and the gene effect tensor."""
+"""One cancer type's arrays: baseline log-odds, arrival, routes and the gene effect tensor.
+
+The facts of the cancer type (sites, first capillary beds, latency class, inherited along its
+lineage) set the baseline; the gene effects and regulation come from the model's arrays
+(``effects.py``).
+"""
 
 from __future__ import annotations
 
@@ -9,16 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from queries.simulator.model import (
-    CancerContext,
-    Choice,
-    EdgeRef,
-    Entity,
-    Fact,
-    GeneEdge,
-    Model,
-    Regulation,
-)
+from queries.simulator.effects import RegulationMap, context_classes, gene_effects
+from queries.simulator.genes import gene_table, regulation_table
+from queries.simulator.model import CancerContext, EdgeRef, Entity, Fact, Model
 from queries.simulator.parameters import ParameterError
 
 
@@ -68,9 +66,7 @@ def _inherited_sites(
 def build_context(model: Model, cancer_id: str) -> CancerContext:
     p = model.parameters
     lineage = model.lineage(cancer_id)
-    lineage_set = set(lineage)
-    descendants = set(model.descendants(cancer_id))
-    n_organs, n_steps, n_genes = len(model.organs), len(model.steps), len(model.genes)
+    n_organs, n_steps = len(model.organs), len(model.steps)
     info = model.cancers[cancer_id]
     entity = info.entity
 
@@ -187,57 +183,20 @@ def build_context(model: Model, cancer_id: str) -> CancerContext:
     relays = tuple(sorted({o for o, _ in bed_edges}))
 
     # Gene effects: per (gene, organ, step), the strongest applicable assertion.
-    factors = {
-        "unspecified": p.number("context.unspecified_factor"),
-        "subtype": p.number("context.descendant_factor"),
-        "other_cancer": p.number("context.other_cancer_factor"),
-    }
-
-    def context_of(cancer: str | None) -> tuple[str, float]:
-        if cancer is None:
-            return "unspecified", factors["unspecified"]
-        if cancer in lineage_set:
-            return "lineage", 1.0
-        if cancer in descendants:
-            return "subtype", factors["subtype"]
-        return "other_cancer", factors["other_cancer"]
-
-    effects = np.zeros((n_genes, n_organs, n_steps))
-    choices: dict[tuple[int, int, int], Choice] = {}
-    excluded: dict[int, tuple[EdgeRef, ...]] = {}
-    for g, edges in model.gene_edges.items():
-        direct_here = any(
-            e.kind != "cancer_fallback" and context_of(e.cancer)[0] in ("lineage", "unspecified")
-            for e in edges
-        )
-        organ_specific = {o for e in edges if e.kind == "specific" and e.organs for o in e.organs}
-        candidates: dict[tuple[int, int], list[tuple[float, GeneEdge, str, float]]] = {}
-        unused: list[EdgeRef] = []
-        for e in edges:
-            if e.kind == "cancer_fallback" and direct_here:
-                continue
-            if e.routed_via:  # counted through the targets' levels (regulation)
-                continue
-            context, factor = context_of(e.cancer)
-            value = e.weight * factor
-            if value == 0.0:
-                unused.append(e.edge)
-                continue
-            hit = e.organs if e.organs is not None else range(n_organs)
-            for o in hit:
-                if e.kind == "organ_fallback" and o in organ_specific:
-                    continue
-                candidates.setdefault((o, e.step), []).append((value, e, context, factor))
-        for (o, s), found in candidates.items():
-            found.sort(key=lambda c: (-abs(c[0]), c[1].edge.id))
-            value, chosen, context, factor = found[0]
-            effects[g, o, s] = value
-            supporting = tuple(
-                dict.fromkeys(c[1].edge for c in found[1:] if c[1].edge != chosen.edge)
-            )
-            choices[(g, o, s)] = Choice(chosen, context, factor, value, supporting)
-        if unused:
-            excluded[g] = tuple(dict.fromkeys(unused))
+    factors = np.array(
+        [
+            1.0,
+            p.number("context.unspecified_factor"),
+            p.number("context.descendant_factor"),
+            p.number("context.other_cancer_factor"),
+        ]
+    )
+    below = model.descendants(cancer_id)
+    table = gene_table(model)
+    context = context_classes(table.cancer_values, table.cancer_index, lineage, below)
+    effects, choices, excluded = gene_effects(
+        table, n_organs, n_steps, context[table.cancer], factors
+    )
 
     # Which primary-side steps each organ's route passes: all of them for blood-borne
     # organs; for organs reached through lymph only those named in routes.lymphatic_steps.
@@ -249,11 +208,12 @@ def build_context(model: Model, cancer_id: str) -> CancerContext:
         route_steps[o] = [s in lymph_steps for s in range(model.barrier_step)]
 
     # Regulation edges that apply to this cancer type (the context factor as for genes).
-    regulation: dict[int, list[tuple[int, float, Regulation]]] = {}
-    for r in model.regulations:
-        _, factor = context_of(r.cancer)
-        if r.weight * factor != 0.0:
-            regulation.setdefault(r.target, []).append((r.regulator, r.weight * factor, r))
+    regulations = regulation_table(model)
+    regulation = RegulationMap(
+        regulations,
+        factors,
+        context_classes(regulations.cancer_values, regulations.cancer_index, lineage, below),
+    )
 
     seeding = _sigmoid(p.number("circulation.secondary_seeding_logit"))
     return CancerContext(
@@ -276,8 +236,8 @@ def build_context(model: Model, cancer_id: str) -> CancerContext:
         facts=MappingProxyType({k: tuple(v) for k, v in facts.items()}),
         arrival_facts=MappingProxyType({k: tuple(v) for k, v in arrival_facts.items()}),
         effects=effects,
-        choices=MappingProxyType(choices),
-        excluded=MappingProxyType(excluded),
+        choices=choices,
+        excluded=excluded,
         route_steps=route_steps,
-        regulation=MappingProxyType({t: tuple(v) for t, v in regulation.items()}),
+        regulation=regulation,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from queries.simulator.genes import GeneEdgeMap
+
 if TYPE_CHECKING:
     from queries.simulator.model import Model
 
@@ -85,7 +87,9 @@ def explain_model(model: Model) -> dict[str, Any]:
                 "latency_class": ctx.latency_fact.to_dict() if ctx.latency_fact else None,
             }
         )
-    active = sum(1 for g in model.gene_edges if model.gene_edges[g])
+    edges = model.gene_edges
+    # a built model's mapping lists only genes with assertions (and makes objects on lookup)
+    active = len(edges) if isinstance(edges, GeneEdgeMap) else sum(1 for g in edges if edges[g])
     data: dict[str, Any] = {
         "version": p.version,
         "description": p.description,

@@ -46,6 +46,8 @@ from typing import Any
 import numpy as np
 
 from graph.names import NameIndex
+from queries.simulator.columns import GENE_PREDICATES
+from queries.simulator.genes import GeneEdgeMap
 from queries.simulator.model import Entity, GeneEdge, Model
 from queries.simulator.paths import (
     GeneReport,
@@ -62,6 +64,7 @@ SWAPS_PER_LINK = 20
 MAX_PERMUTATIONS = 10_000
 #: The assertions whose organ (object or organ context) is permuted.
 PERMUTED_PREDICATES = ("mediates_metastasis_to", "acts_at_step", "contributes_to")
+PREDICATE_CODES = {p: i for i, p in enumerate(GENE_PREDICATES)}
 #: A null risk within this of the observed one counts as reaching it (float noise).
 TOLERANCE = 1e-12
 #: Null designs: "organs" (default) moves the profile's links to uniformly drawn organs;
@@ -120,6 +123,12 @@ class NullReport:
 def gene_organ_links(model: Model) -> np.ndarray:
     """The model's gene-organ links, ``(n, 2)`` integers (gene position, organ position),
     unique and sorted: every pair with an organ-specific gene assertion."""
+    if isinstance(model.gene_edges, GeneEdgeMap):  # a built model: from its arrays
+        t = model.gene_edges.table
+        codes = [PREDICATE_CODES[p] for p in PERMUTED_PREDICATES]
+        moves = (t.organ >= 0) & np.isin(t.predicate, codes)
+        found = np.stack((t.gene[moves], t.organ[moves]), axis=1).astype(np.intp)
+        return np.unique(found, axis=0) if len(found) else np.zeros((0, 2), dtype=np.intp)
     pairs = {
         (g, e.organs[0])  # type: ignore[index]
         for g, edges in model.gene_edges.items()

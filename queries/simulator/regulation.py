@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from queries.simulator.effects import RegulationMap
 from queries.simulator.model import CancerContext, Model, Regulation
 
 Contribution = tuple[int, float, Regulation]  # regulator, level change it causes, edge
@@ -27,7 +28,10 @@ Contribution = tuple[int, float, Regulation]  # regulator, level change it cause
 
 def _outgoing(ctx: CancerContext) -> Mapping[int, tuple[int, ...]]:
     found = ctx.cache.get("regulation_out")
-    if found is None:
+    if found is None and isinstance(ctx.regulation, RegulationMap):
+        found = ctx.regulation.outgoing()
+        ctx.cache["regulation_out"] = found
+    elif found is None:
         out: dict[int, set[int]] = {}
         for target, regulators in ctx.regulation.items():
             for r, _, _ in regulators:

@@ -37,17 +37,8 @@ import numpy as np
 
 from graph.names import NameIndex
 from graph.vocab import Category
-from queries.simulator.model import (
-    CancerContext,
-    Entity,
-    GeneEdge,
-    Model,
-    Organ,
-    ParameterError,
-    Parameters,
-    combined_evidence,
-    regulation_weight,
-)
+from queries.simulator.model import CancerContext, Entity, GeneEdge, Model, Organ
+from queries.simulator.parameters import ParameterError, Parameters
 from queries.simulator.paths import (
     GeneReport,
     evaluate,
@@ -56,6 +47,7 @@ from queries.simulator.paths import (
     resolve_tumour,
     to_jsonable,
 )
+from queries.simulator.weights import combined_evidence, regulation_weight
 
 #: Risks that agree to this many decimals count as tied when ranking organs.
 TIE_DECIMALS = 12

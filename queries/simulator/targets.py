@@ -10,6 +10,8 @@ import numpy as np
 from graph.names import NameIndex
 from graph.vocab import Category
 from queries.simulator.arithmetic import evaluate, profile_shift
+from queries.simulator.effects import Choices
+from queries.simulator.genes import strength
 from queries.simulator.model import CancerContext, EdgeRef, Model
 from queries.simulator.profile import _resolve_entity, _shown, resolve_tumour
 from queries.simulator.regulation import _outgoing, propagate
@@ -152,6 +154,12 @@ def _evidence_strength(model: Model, ctx: CancerContext) -> dict[int, tuple[int,
     supporting), including those routed through its targets."""
     found = ctx.cache.get("evidence_strength")
     if found is not None:
+        return found
+    if isinstance(ctx.choices, Choices):  # from the arrays: every candidate and routed row
+        found = strength(
+            ctx.choices.table, np.flatnonzero(ctx.choices.included | ctx.choices.table.routed)
+        )
+        ctx.cache["evidence_strength"] = found
         return found
     edges: dict[int, set[EdgeRef]] = {}
     for (g, _, _), choice in ctx.choices.items():
