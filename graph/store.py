@@ -111,8 +111,12 @@ def write_store(
     *,
     sources: list[dict[str, str]],
     version: str,
+    date: str | None = None,
 ) -> BuildReport:
-    """Write a new store for ``target`` beside it, validate it, then swap it in atomically."""
+    """Write a new store for ``target`` beside it, validate it, then swap it in atomically.
+
+    ``date`` is the release date (ISO 8601, UTC); None means now. The CLI passes the one
+    ``SOURCE_DATE_EPOCH`` fixes (server/settings.py), so that builds can be byte-identical."""
     target = Path(target)
     if target.exists() and not is_store(target) and any(target.iterdir()):
         raise StoreError(
@@ -127,7 +131,10 @@ def write_store(
         os.umask(umask)
         os.chmod(staging, 0o777 & ~umask)
         try:
-            manifest = _write(staging, nodes, edges, hierarchy, sources=sources, version=version)
+            manifest = _write(
+                staging, nodes, edges, hierarchy, sources=sources, version=version,
+                date=date or dataset.release_date({}),
+            )
             _swap(staging, target)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -143,8 +150,8 @@ def _write(
     *,
     sources: list[dict[str, str]],
     version: str,
+    date: str,
 ) -> dict[str, Any]:
-    date = dataset.release_date(os.environ)  # a bad SOURCE_DATE_EPOCH fails before any work
     rdf = OxigraphSink(staging / RDF_DIR)
     graph = NetworkxSink(staging / GRAPH_FILE)
     for sink in (rdf, graph):

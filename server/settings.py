@@ -193,6 +193,15 @@ def settings_with(
     return values
 
 
+def release_date(environ: Mapping[str, str] | None = None) -> str:
+    """The date a build records: fixed by ``SOURCE_DATE_EPOCH`` when set (the reproducible-
+    builds convention, read here with the other variables), else now. A value that is not a
+    number of seconds raises :class:`graph.dataset.ReleaseDateError`."""
+    from graph import dataset
+
+    return dataset.release_date(os.environ if environ is None else environ)
+
+
 def describe_settings() -> str:
     return "\n".join(f"{s.env}: {s.help}" for s in SETTINGS)
 

@@ -33,6 +33,7 @@ from graph.store import KnowledgeStore, write_store
 from graph.vocab import RDF, SUBCLASS_OF, Category, Predicate
 from ingest.pipeline import KnowledgeBase
 from server.cli.commands import main
+from server.settings import release_date as release_date_setting
 from tests.conftest import free_port, tree_digest
 
 VOID = "http://rdfs.org/ns/void#"
@@ -186,7 +187,10 @@ def test_a_bad_source_date_epoch_changes_nothing(
     before = tree_digest(path)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "last tuesday")
     with pytest.raises(ReleaseDateError, match="SOURCE_DATE_EPOCH='last tuesday' is not a num"):
-        write_store(path, kb.nodes, kb.edges, kb.hierarchy, sources=[], version="test")
+        release_date_setting()
+    built = CliRunner().invoke(main, ["build", "--store", str(path)])
+    assert built.exit_code != 0
+    assert "SOURCE_DATE_EPOCH='last tuesday'" in built.output
     assert tree_digest(path) == before
 
 

@@ -28,11 +28,14 @@ from graph.store import (
 )
 from graph.vocab import RDF, Category, Predicate
 from ingest.pipeline import KnowledgeBase
+from server.settings import release_date
 from tests.conftest import tree_digest
 
 
 def _build(kb: KnowledgeBase, path: Path) -> None:
-    write_store(path, kb.nodes, kb.edges, kb.hierarchy, sources=[], version="test")
+    write_store(
+        path, kb.nodes, kb.edges, kb.hierarchy, sources=[], version="test", date=release_date()
+    )
 
 
 def test_building_twice_gives_identical_stores(

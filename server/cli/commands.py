@@ -22,7 +22,13 @@ from ingest.problems import MetakgError, Problems, ValidationFailed
 from ingest.references import generate_references_tsv
 from queries import lookup
 from server import version
-from server.settings import SettingError, describe_settings, load_settings, settings_with
+from server.settings import (
+    SettingError,
+    describe_settings,
+    load_settings,
+    release_date,
+    settings_with,
+)
 
 
 def _progress(message: str) -> None:
@@ -137,6 +143,7 @@ def _build(target: Path, sources: Sequence[Path]) -> dict[str, Any]:
                 for s in kb.sources
             ],
             version=version(),
+            date=release_date(),
         )
     except ValidationFailed as exc:
         _report_problems(exc)
