@@ -33,6 +33,7 @@ import shutil
 import tempfile
 import time
 import traceback
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -59,6 +60,8 @@ from ingest.bulk_files import (
     file_sha256,
     first_lines,
     kgx_triples,
+    line_chunks,
+    salted,
 )
 from ingest.import_map import KNOWN_CLASSES, KNOWN_PREDICATES
 from ingest.problems import Level, Problem, Problems, ValidationFailed
@@ -209,13 +212,22 @@ def _load_rdf(
     on_bytes: OnBytes | None,
 ) -> str:
     reader = HashingReader(path, on_bytes)
+    before = 0
     try:
-        if fmt in QUAD_FORMATS:
+        if fmt == ox.RdfFormat.N_TRIPLES:
+            salt = f"{uuid.uuid4().hex}-"
+            for before, chunk in line_chunks(reader):  # noqa: B007  (read on error)
+                if b"_:" in chunk:  # blank nodes: keep their labels across chunks
+                    parsed = ox.parse(chunk, format=fmt)
+                    _extend(store, graph, salted((q.triple for q in parsed), salt))
+                else:
+                    store.bulk_load(chunk, format=fmt, to_graph=graph)
+        elif fmt in QUAD_FORMATS:
             _extend(store, graph, flattened(ox.parse(reader, format=fmt)))
         else:
             store.bulk_load(reader, format=fmt, to_graph=graph)
     except SyntaxError as exc:
-        parse_problem(path, exc, problems)
+        parse_problem(path, exc, problems, line_offset=before)
         raise ValidationFailed(problems) from None
     finally:
         reader.close()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -153,6 +153,42 @@ class HashingReader(io.RawIOBase):
     def close(self) -> None:
         self._handle.close()
         super().close()
+
+
+#: Bytes of N-Triples per ``bulk_load`` call: pyoxigraph's bulk loader holds a session's
+#: terms in memory, so one call per chunk keeps memory flat whatever the file's size.
+CHUNK_BYTES = 64 << 20
+
+
+def line_chunks(reader: io.RawIOBase, size: int | None = None) -> Iterator[tuple[int, bytes]]:
+    """Whole lines of ``reader`` in chunks of about ``size`` bytes, each with the number of
+    lines before it (to turn a parser's line in the chunk into a line in the file)."""
+    buffered = io.BufferedReader(reader, buffer_size=1 << 20)
+    before, rest = 0, b""
+    while True:
+        block = buffered.read(size or CHUNK_BYTES)
+        data = rest + block
+        cut = data.rfind(b"\n") + 1 if block else len(data)
+        if cut:
+            chunk, rest = data[:cut], data[cut:]
+            yield before, chunk
+            before += chunk.count(b"\n")
+        else:
+            rest = data  # one line longer than a chunk: read on
+        if not block:
+            return
+
+
+def salted(triples: Iterable[ox.Triple], salt: str) -> Iterator[ox.Triple]:
+    """``triples`` with every blank node label prefixed by ``salt``: the blank nodes of one
+    file keep their identity across chunks and never meet another file's."""
+    for t in triples:
+        subject, obj = t.subject, t.object
+        if isinstance(subject, ox.BlankNode):
+            subject = ox.BlankNode(salt + subject.value)
+        if isinstance(obj, ox.BlankNode):
+            obj = ox.BlankNode(salt + obj.value)
+        yield ox.Triple(subject, t.predicate, obj)
 
 
 def file_sha256(path: Path) -> str:

@@ -35,8 +35,13 @@ def rdf_format(path: Path) -> ox.RdfFormat | None:
     return RDF_FORMATS.get(path.suffix.lower())
 
 
-def parse_problem(path: Path, exc: SyntaxError, problems: Problems) -> None:
-    """Report a parser error, naming the remote ``@context`` when that is the cause."""
+def parse_problem(
+    path: Path, exc: SyntaxError, problems: Problems, *, line_offset: int = 0
+) -> None:
+    """Report a parser error, naming the remote ``@context`` when that is the cause.
+
+    ``line_offset`` is the number of lines before the text the parser was given (a chunk).
+    """
     if "LoadDocumentCallback" in str(exc):
         url, line = remote_context(path)
         problems.add(
@@ -51,7 +56,7 @@ def parse_problem(path: Path, exc: SyntaxError, problems: Problems) -> None:
         return
     problems.add(
         str(path),
-        int(getattr(exc, "lineno", 0) or 0),
+        line_offset + int(getattr(exc, "lineno", 0) or 0),
         "",
         "bad-rdf",
         f"not valid {path.suffix.lstrip('.')}: {exc.args[0] if exc.args else exc}",

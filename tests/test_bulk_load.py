@@ -188,6 +188,29 @@ def test_loading_a_name_again_replaces_its_graph(store: Path, tmp_path: Path) ->
     assert [e["files"][0]["path"] for e in manifest["bulk_sources"]] == [str(second)]
 
 
+def test_chunks_keep_blank_nodes_and_line_numbers(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest import bulk_files
+
+    monkeypatch.setattr(bulk_files, "CHUNK_BYTES", 300)  # a chunk every few lines
+    label = "<http://www.w3.org/2000/01/rdf-schema#label>"
+    lines = [f'<http://identifiers.org/ncbigene/{i}> {label} "G{i}" .' for i in range(1, 40)]
+    lines[2] = f'_:gene {label} "first" .'
+    lines[30] = f'_:gene {label} "second" .'
+    path = store.parent / "blank.nt"
+    path.write_text("\n".join(lines) + "\n")
+    _load(store, path)
+    blank = "SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE { GRAPH ?g { ?b ?p ?o FILTER(isBlank(?b)) } }"
+    assert _count(store, blank) == 1
+    lines[34] = "<http://a> <http://b> ."
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValidationFailed) as caught:
+        _load(store, path)
+    (error,) = caught.value.problems
+    assert (error.code, error.line) == ("bad-rdf", 35)
+
+
 def test_a_second_writer_is_refused(store: Path, exported: Path) -> None:
     with writer_lock(store), pytest.raises(StoreLocked):
         _load(store, exported / "metakg.nt")
