@@ -33,7 +33,7 @@ from queries.simulator.effects import Choices
 from queries.simulator.genes import GeneEdgeMap, RegulationSeq
 from queries.simulator.model import build_model
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+sys.path.append(str(Path(__file__).resolve().parents[1] / "bench"))
 
 import baseline_context  # noqa: E402
 import baseline_simulator  # noqa: E402
@@ -47,11 +47,82 @@ SYNTHETIC = {
 }
 
 
-@pytest.fixture(scope="module", params=["curated", *SYNTHETIC])
+def _unusual(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """The curated graph plus edges that the graph's own sources do not make: attributes
+    left out (their defaults apply), an empty step, qualifiers naming no node, a structural
+    edge with a gene predicate, a self-regulation, a regulation resting on a retracted
+    paper, a reference that is not a node and a repeated subclass edge."""
+    g = graph.copy()
+    by_category: dict[str, list[str]] = {}
+    for node, data in sorted(g.nodes(data=True)):
+        by_category.setdefault(data["category"], []).append(node)
+    gene, other = by_category["gene"][:2]
+    organ = by_category["organ"][0]
+    step = next(n for n in by_category["cascade_step"] if "order" in g.nodes[n])
+    cancer = by_category["cancer_type"][0]
+    paper = by_category["publication"][0]
+    assoc = {"kind": "association"}
+    odd = [
+        (gene, step, "odd:structure", {"kind": "structure", "predicate": "acts_at_step"}),
+        (gene, organ, "odd:bare", {**assoc, "predicate": "mediates_metastasis_to"}),
+        (
+            gene,
+            organ,
+            "odd:empty-step",
+            {**assoc, "predicate": "mediates_metastasis_to", "step": "", "references": [paper]},
+        ),
+        (gene, cancer, "odd:organ", {**assoc, "predicate": "contributes_to", "organ": "X:0"}),
+        (gene, gene, "odd:self", {**assoc, "predicate": "regulates", "direction": "suppresses"}),
+        (
+            other,
+            gene,
+            "odd:retracted",
+            {
+                **assoc,
+                "predicate": "regulates",
+                "direction": "suppresses",
+                "rests_only_on_retracted": True,
+                "references": [paper, "PMID:0"],
+                "cancer_type": cancer,
+            },
+        ),
+        (
+            gene,
+            step,
+            "odd:frequency",
+            {
+                **assoc,
+                "predicate": "acts_at_step",
+                "frequency": 0.3,
+                "organ": organ,
+                "cancer_type": "X:1",
+                "evidence_types": ["xenograft", "mouse_model"],
+                "confidence": "medium",
+            },
+        ),
+        (
+            organ,
+            by_category["barrier_type"][0],
+            "odd:barrier",
+            {"kind": "structure", "predicate": "has_barrier"},
+        ),
+    ]
+    for u, v, k, d in odd:
+        g.add_edge(u, v, key=k, **d)
+    child, parent = next(
+        (u, v) for u, v, d in g.edges(data=True) if d["predicate"] == "subclass_of"
+    )
+    g.add_edge(child, parent, key="odd:subclass", kind="structure", predicate="subclass_of")
+    return g
+
+
+@pytest.fixture(scope="module", params=["curated", "curated-unusual", *SYNTHETIC])
 def both(request: pytest.FixtureRequest, graph: nx.MultiDiGraph) -> tuple[Model, Model]:
     """(today's model, the product's model) of one graph."""
     if request.param == "curated":
         g = graph
+    elif request.param == "curated-unusual":
+        g = _unusual(graph)
     else:
         associations, genes, cancers, organs, publications, seed = SYNTHETIC[request.param]
         g = synthetic_graph(

@@ -15,20 +15,11 @@ import networkx as nx
 import numpy as np
 
 from graph.vocab import Category
-from queries.lookup import name_index
+from queries.simulator.builder import Builder
 from queries.simulator.columns import GraphRead, no_collection, read_graph
 from queries.simulator.gene_rows import StepMaps, gene_rows
-from queries.simulator.model import (
-    CancerInfo,
-    EdgeRef,
-    Entity,
-    Fact,
-    Model,
-    Organ,
-    Reference,
-    Step,
-)
-from queries.simulator.parameters import Parameter, ParameterError, Parameters
+from queries.simulator.model import CancerInfo, EdgeRef, Entity, Fact, Model, Organ, Step
+from queries.simulator.parameters import ParameterError, Parameters
 
 _GENE_CATEGORIES = ("gene", "microrna")
 
@@ -40,92 +31,7 @@ def build(graph: nx.MultiDiGraph, parameters: Parameters) -> tuple[Model, int]:
         return _build(graph, parameters)
 
 
-class _Builder:
-    """The graph's nodes by category, names, entities and the edges read in one pass."""
-
-    def __init__(self, graph: nx.MultiDiGraph, parameters: Parameters) -> None:
-        self.graph = graph
-        self.p = parameters
-        self.index = name_index(graph)
-        self.notes: list[str] = []
-        self._edge_refs: dict[str, EdgeRef] = {}
-        self._entities: dict[str, Entity] = {}
-        self._references: dict[str, Reference] = {}
-        self._by_category: dict[str, list[str]] = {}
-        for node_id, data in graph.nodes(data=True):
-            self._by_category.setdefault(data["category"], []).append(node_id)
-        for nodes in self._by_category.values():
-            nodes.sort()
-
-    def entity(self, node_id: str) -> Entity:
-        found = self._entities.get(node_id)
-        if found is None:
-            data = self.graph.nodes[node_id]
-            found = Entity(node_id, str(data.get("symbol") or data["label"]))
-            self._entities[node_id] = found
-        return found
-
-    def edge_ref(self, u: str, v: str, key: str, data: Mapping[str, Any]) -> EdgeRef:
-        found = self._edge_refs.get(key)
-        if found is None:
-            found = EdgeRef(
-                id=key,
-                subject=self.entity(u),
-                predicate=data["predicate"],
-                object=self.entity(v),
-                direction=data.get("direction", "promotes"),
-                confidence=data.get("confidence", "low"),
-                evidence_types=tuple(data.get("evidence_types", ())),
-                references=tuple(self.reference(r) for r in data.get("references", ())),
-                cancer_type=data.get("cancer_type"),
-                organ=data.get("organ"),
-                step=data.get("step"),
-                frequency=data.get("frequency"),
-                rests_only_on_retracted=bool(data.get("rests_only_on_retracted", False)),
-                note=data.get("note", ""),
-            )
-            self._edge_refs[key] = found
-        return found
-
-    def reference(self, node_id: str) -> Reference:
-        found = self._references.get(node_id)
-        if found is None:
-            data = self.graph.nodes[node_id] if node_id in self.graph else {}
-            number = data.get("referenceNumber")
-            found = Reference(
-                id=node_id,
-                number=int(number) if number is not None else None,
-                citation=str(data.get("description", node_id)),
-                title=str(data.get("label", "")),
-                retracted=bool(data.get("retracted", False)),
-            )
-            self._references[node_id] = found
-        return found
-
-    def resolve_key(self, key: str, category: Category, parameter: str) -> str | None:
-        """The node a parameter's key names (a short name, label, alias or CURIE)."""
-        resolution = self.index.resolve(key, [category])
-        if resolution.node_id is None:
-            self.notes.append(
-                f"parameter {parameter}: '{key}' names no {category.key.replace('_', ' ')} "
-                "of the graph; it is not used"
-            )
-        return resolution.node_id
-
-    def keyed_nodes(self, group: str, leaf: str, category: Category) -> dict[str, Parameter]:
-        """Node id -> parameter for every key of ``group`` that names a node."""
-        found: dict[str, Parameter] = {}
-        for key in self.p.keys(group, leaf):
-            node_id = self.resolve_key(key, category, f"{group}.{key}.{leaf}")
-            if node_id is not None:
-                found[node_id] = self.p[f"{group}.{key}.{leaf}"]
-        return found
-
-    def nodes(self, category: str) -> list[str]:
-        return list(self._by_category.get(category, ()))
-
-
-def _steps(b: _Builder) -> tuple[tuple[Step, ...], dict[str, int], StepMaps]:
+def _steps(b: Builder) -> tuple[tuple[Step, ...], dict[str, int], StepMaps]:
     """The ordered steps, their roles and how a recorded step maps onto an ordered step."""
     graph, p = b.graph, b.p
     step_nodes = [
@@ -211,7 +117,7 @@ def _steps(b: _Builder) -> tuple[tuple[Step, ...], dict[str, int], StepMaps]:
     return steps, roles, maps
 
 
-def _organs(b: _Builder, read: GraphRead) -> list[Organ]:
+def _organs(b: Builder, read: GraphRead) -> list[Organ]:
     """Organs (by label) with their barriers, the least permeable one's logit, the route."""
     graph, p = b.graph, b.p
     barrier_params = b.keyed_nodes("barriers", "logit", Category.BARRIER_TYPE)
@@ -278,7 +184,7 @@ def _organs(b: _Builder, read: GraphRead) -> list[Organ]:
 
 
 def _cancers(
-    b: _Builder, read: GraphRead, organ_pos: Mapping[str, int]
+    b: Builder, read: GraphRead, organ_pos: Mapping[str, int]
 ) -> tuple[dict[str, CancerInfo], dict[str, list[str]]]:
     """Each cancer type's own facts, and its direct subtypes."""
     graph = b.graph
@@ -319,7 +225,7 @@ def _cancers(
 
 
 def _gene_classes(
-    b: _Builder, read: GraphRead, gene_pos: Mapping[str, int]
+    b: Builder, read: GraphRead, gene_pos: Mapping[str, int]
 ) -> tuple[dict[int, list[tuple[Entity, float, EdgeRef]]], np.ndarray, list[str]]:
     """Each gene's classes (strongest first), and per gene the weight and parameter name of
     its strongest class (the default class for a gene with none)."""
@@ -344,7 +250,7 @@ def _gene_classes(
 
 
 def _build(graph: nx.MultiDiGraph, parameters: Parameters) -> tuple[Model, int]:
-    b = _Builder(graph, parameters)
+    b = Builder(graph, parameters)
     p = parameters
     genes = tuple(
         sorted(

@@ -21,6 +21,7 @@ import gc
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import Any
 
 import networkx as nx
@@ -40,7 +41,7 @@ EDGE_PREDICATES = (
     "has_latency_class",
     "has_class",
 )
-_FIELDS = (
+_FIELDS = (  # read with the defaults of the attribute dicts' ``get`` (see read_graph)
     "kind",
     "direction",
     "confidence",
@@ -53,7 +54,6 @@ _FIELDS = (
     "rests_only_on_retracted",
     "note",
 )
-_DEFAULTS = ("association", "promotes", "low", (), (), None, None, None, None, False, "")
 _CHUNK = 1 << 17  # rows collected before they are turned into columns
 
 
@@ -114,15 +114,18 @@ class EdgeColumns:
     def __len__(self) -> int:
         return len(self.keys)
 
-    def add_rows(self, rows: list[tuple[Any, ...]]) -> None:
-        """Append rows ``(gene, predicate code, object, key, *_FIELDS)`` (associations only)."""
-        if not rows:
+    def add_columns(self, cols: list[list[Any]]) -> None:
+        """Append rows given as columns: gene, predicate code, object, key, then
+        :data:`_FIELDS` (``kind`` first); rows of another kind than association are left out."""
+        n = len(cols[0])
+        if not n:
             return
-        rows = [r for r in rows if r[4] == "association"]
-        if not rows:
-            return
-        n, base = len(rows), len(self.keys)
-        cols = list(zip(*rows, strict=True))
+        kind = cols[4]
+        if kind.count("association") != n:
+            keep = np.array([k == "association" for k in kind], dtype=bool)
+            cols = [list(compress(c, keep)) for c in cols]
+            n = len(cols[0])
+        base = len(self.keys)
         direction, confidence, evidence, references = cols[5:9]
         cancer, organ, step, frequency, retracted, note = cols[9:15]
         self._parts.append(
@@ -209,9 +212,14 @@ def read_graph(graph: nx.MultiDiGraph, gene_pos: Mapping[str, int]) -> GraphRead
     subclass: list[tuple[str, str]] = []
     gene_code = {p: i for i, p in enumerate(GENE_PREDICATES)}
     gene_get, code_get = gene_pos.get, gene_code.get
-    fields, defaults = _FIELDS, _DEFAULTS
-    rows: list[tuple[Any, ...]] = []
-    append = rows.append
+    # One list per column, appended to directly (cheaper than a tuple per row, transposed).
+    cols: list[list[Any]] = [[] for _ in range(4 + len(_FIELDS))]
+    (a_gene, a_code, a_object, a_key, a_kind, a_direction, a_confidence, a_evidence) = (
+        c.append for c in cols[:8]
+    )
+    (a_references, a_cancer, a_organ, a_step, a_frequency, a_retracted, a_note) = (
+        c.append for c in cols[8:]
+    )
     count = 0
     for u, neighbours in graph.adjacency():
         g = gene_get(u, -1)
@@ -222,14 +230,30 @@ def read_graph(graph: nx.MultiDiGraph, gene_pos: Mapping[str, int]) -> GraphRead
                 code = code_get(predicate)
                 if code is not None:
                     if g >= 0:
-                        append((g, code, v, k, *map(d.get, fields, defaults)))
+                        get = d.get
+                        a_gene(g)
+                        a_code(code)
+                        a_object(v)
+                        a_key(k)
+                        a_kind(get("kind", "association"))
+                        a_direction(get("direction", "promotes"))
+                        a_confidence(get("confidence", "low"))
+                        a_evidence(get("evidence_types", ()))
+                        a_references(get("references", ()))
+                        a_cancer(get("cancer_type"))
+                        a_organ(get("organ"))
+                        a_step(get("step"))
+                        a_frequency(get("frequency"))
+                        a_retracted(get("rests_only_on_retracted", False))
+                        a_note(get("note", ""))
                 elif predicate in edges:
                     if d.get("kind", "association") == "association":
                         edges[predicate].append((u, v, k, d))
                 elif predicate == SUBCLASS_PREDICATE:
                     subclass.append((u, v))
-        if len(rows) >= _CHUNK:
-            columns.add_rows(rows)
-            rows.clear()
-    columns.add_rows(rows)
+        if len(cols[0]) >= _CHUNK:
+            columns.add_columns(cols)
+            for c in cols:
+                c.clear()
+    columns.add_columns(cols)
     return GraphRead(columns, edges, subclass, count)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -63,21 +65,31 @@ def _inherited_sites(
     return found
 
 
-def build_context(model: Model, cancer_id: str) -> CancerContext:
+@dataclass(frozen=True)
+class CancerFacts:
+    """A cancer type's own and inherited facts: what sets its baseline and arrival."""
+
+    cancer: Entity
+    lineage: tuple[str, ...]  # the cancer type, then its ancestors, nearest first
+    venous_drainage: str | None
+    best_site: Mapping[int, Fact]  # organ -> the strongest recorded site
+    sites: tuple[Fact, ...]  # by organ
+    barrier_rule: str
+    latency_class: Entity | None
+    latency_fact: Fact | None
+    first_beds: tuple[Fact, ...]  # blood-borne organs only
+    bed_organs: tuple[int, ...]  # the organ of each first bed
+
+
+def cancer_facts(model: Model, cancer_id: str) -> CancerFacts:
+    """The facts of one cancer type, without its arrays (``explain_model`` needs no more)."""
     p = model.parameters
     lineage = model.lineage(cancer_id)
-    n_organs, n_steps = len(model.organs), len(model.steps)
     info = model.cancers[cancer_id]
-    entity = info.entity
 
     def source(owner: str) -> Entity | None:
         return None if owner == cancer_id else model.cancers[owner].entity
 
-    # Baseline log-odds: step baselines, then sites, barrier and latency class.
-    base = np.zeros((n_organs, n_steps))
-    facts: dict[tuple[int, int], list[Fact]] = {}
-    for s, param in enumerate(model.step_baselines):
-        base[:, s] = float(param.value)  # type: ignore[arg-type]
     weight = p.number("sites.frequency_weight")
     clip = p.number("sites.frequency_clip")
     best_site: dict[int, Fact] = {}
@@ -91,7 +103,67 @@ def build_context(model: Model, cancer_id: str) -> CancerContext:
         fact = Fact("site", edge, value, names, source(owner))
         if o not in best_site or value > best_site[o].value:
             best_site[o] = fact
-    sites = tuple(best_site[o] for o in sorted(best_site))
+    rule = p.text("sites.barrier_rule")
+    if rule not in ("replace", "add"):
+        raise ParameterError(
+            f"parameter sites.barrier_rule = '{rule}': expected 'replace' (a recorded site "
+            "stands in for the organ's barrier) or 'add' (the barrier applies on top)"
+        )
+    latency_edges, latency_owner = _inherited(model, lineage, "latency")
+    latency_class = latency_fact = None
+    if latency_edges:
+        latency_class, edge = latency_edges[0]
+        param = model.latency_params.get(latency_class.id, p["latency_classes.default.logit"])
+        latency_fact = Fact(
+            "latency_class",
+            edge,
+            float(param.value),
+            (param.name,),
+            source(latency_owner),  # type: ignore[arg-type]
+        )
+    bed_edges, bed_owner = _inherited(model, lineage, "first_beds")
+    bed_edges = tuple((o, e) for o, e in bed_edges if not model.lymphatic_mask[o])
+    first_logit = p.number("circulation.first_bed_logit")
+    first_beds = tuple(
+        Fact(
+            "first_capillary_bed",
+            edge,
+            first_logit,
+            ("circulation.first_bed_logit",),
+            source(bed_owner),
+        )
+        for _, edge in bed_edges
+    )
+    return CancerFacts(
+        cancer=info.entity,
+        lineage=lineage,
+        venous_drainage=info.venous_drainage
+        or next(
+            (model.cancers[c].venous_drainage for c in lineage if model.cancers[c].venous_drainage),
+            None,
+        ),
+        best_site=best_site,
+        sites=tuple(best_site[o] for o in sorted(best_site)),
+        barrier_rule=rule,
+        latency_class=latency_class,
+        latency_fact=latency_fact,
+        first_beds=first_beds,
+        bed_organs=tuple(o for o, _ in bed_edges),
+    )
+
+
+def build_context(model: Model, cancer_id: str) -> CancerContext:
+    p = model.parameters
+    known = cancer_facts(model, cancer_id)
+    lineage = known.lineage
+    n_organs, n_steps = len(model.organs), len(model.steps)
+
+    # Baseline log-odds: step baselines, then sites, barrier and latency class.
+    base = np.zeros((n_organs, n_steps))
+    facts: dict[tuple[int, int], list[Fact]] = {}
+    for s, param in enumerate(model.step_baselines):
+        base[:, s] = float(param.value)  # type: ignore[arg-type]
+    best_site = known.best_site
     for o, fact in best_site.items():
         base[o, model.site_step] += fact.value
         facts.setdefault((o, model.site_step), []).append(fact)
@@ -99,14 +171,8 @@ def build_context(model: Model, cancer_id: str) -> CancerContext:
     # organ's vessel wall, so with the 'replace' rule its barrier is not counted again (the
     # barrier facts stay listed, with the value 0 they add). Gene effects at the barrier step
     # act as before; organs with no site record keep their barrier (or the prior).
-    rule = p.text("sites.barrier_rule")
-    if rule not in ("replace", "add"):
-        raise ParameterError(
-            f"parameter sites.barrier_rule = '{rule}': expected 'replace' (a recorded site "
-            "stands in for the organ's barrier) or 'add' (the barrier applies on top)"
-        )
     for o, organ in enumerate(model.organs):
-        replaced = rule == "replace" and o in best_site
+        replaced = known.barrier_rule == "replace" and o in best_site
         if not replaced:
             base[o, model.barrier_step] += organ.barrier_logit
         shown = facts.setdefault((o, model.barrier_step), [])
@@ -135,25 +201,13 @@ def build_context(model: Model, cancer_id: str) -> CancerContext:
             shown.append(
                 Fact("barrier_prior", None, organ.barrier_logit, ("barriers.unknown_prior",))
             )
-    latency_edges, latency_owner = _inherited(model, lineage, "latency")
-    latency_class = latency_fact = None
-    if latency_edges:
-        latency_class, edge = latency_edges[0]
-        param = model.latency_params.get(latency_class.id, p["latency_classes.default.logit"])
-        latency_fact = Fact(
-            "latency_class",
-            edge,
-            float(param.value),
-            (param.name,),
-            source(latency_owner),  # type: ignore[arg-type]
-        )
-        if model.latency_step is not None:
-            base[:, model.latency_step] += latency_fact.value
-            for o in range(n_organs):
-                facts.setdefault((o, model.latency_step), []).append(latency_fact)
+    latency_fact = known.latency_fact
+    if latency_fact is not None and model.latency_step is not None:
+        base[:, model.latency_step] += latency_fact.value
+        for o in range(n_organs):
+            facts.setdefault((o, model.latency_step), []).append(latency_fact)
 
     # Arrival: the first capillary bed traps most cells; other organs are reached arterially.
-    bed_edges, bed_owner = _inherited(model, lineage, "first_beds")
     first_logit = p.number("circulation.first_bed_logit")
     arterial_logit = p.number("circulation.arterial_logit")
     arrival_logit = np.full(n_organs, arterial_logit)
@@ -167,20 +221,10 @@ def build_context(model: Model, cancer_id: str) -> CancerContext:
         arrival_facts[o] = [
             Fact("lymphatic_entry", None, lymph_logit, ("routes.lymphatic_entry_logit",))
         ]
-    bed_edges = tuple((o, e) for o, e in bed_edges if not model.lymphatic_mask[o])
-    first_beds = []
-    for o, edge in bed_edges:
-        fact = Fact(
-            "first_capillary_bed",
-            edge,
-            first_logit,
-            ("circulation.first_bed_logit",),
-            source(bed_owner),
-        )
-        first_beds.append(fact)
+    for o, fact in zip(known.bed_organs, known.first_beds, strict=True):
         arrival_logit[o] = first_logit
         arrival_facts[o] = [fact]
-    relays = tuple(sorted({o for o, _ in bed_edges}))
+    relays = tuple(sorted(set(known.bed_organs)))
 
     # Gene effects: per (gene, organ, step), the strongest applicable assertion.
     factors = np.array(
@@ -217,16 +261,12 @@ def build_context(model: Model, cancer_id: str) -> CancerContext:
 
     seeding = _sigmoid(p.number("circulation.secondary_seeding_logit"))
     return CancerContext(
-        cancer=entity,
+        cancer=known.cancer,
         lineage=tuple(model.cancers[c].entity for c in lineage),
-        venous_drainage=info.venous_drainage
-        or next(
-            (model.cancers[c].venous_drainage for c in lineage if model.cancers[c].venous_drainage),
-            None,
-        ),
-        sites=sites,
-        first_beds=tuple(first_beds),
-        latency_class=latency_class,
+        venous_drainage=known.venous_drainage,
+        sites=known.sites,
+        first_beds=known.first_beds,
+        latency_class=known.latency_class,
         latency_fact=latency_fact,
         base=base,
         arrival=1.0 / (1.0 + np.exp(-arrival_logit)),

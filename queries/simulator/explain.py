@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from queries.simulator.context import cancer_facts
 from queries.simulator.genes import GeneEdgeMap
 
 if TYPE_CHECKING:
@@ -76,15 +77,15 @@ def explain_model(model: Model) -> dict[str, Any]:
     ]
     cancers = []
     for cancer_id in sorted(model.cancers, key=lambda c: model.cancers[c].entity.label.casefold()):
-        ctx = model.context(cancer_id)
+        known = cancer_facts(model, cancer_id)  # the facts only, not the gene arrays
         cancers.append(
             {
-                **ctx.cancer.to_dict(),
-                "lineage": [e.to_dict() for e in ctx.lineage[1:]],
-                "venous_drainage": ctx.venous_drainage,
-                "first_capillary_beds": [f.to_dict() for f in ctx.first_beds],
-                "sites": [f.to_dict() for f in ctx.sites],
-                "latency_class": ctx.latency_fact.to_dict() if ctx.latency_fact else None,
+                **known.cancer.to_dict(),
+                "lineage": [model.cancers[c].entity.to_dict() for c in known.lineage[1:]],
+                "venous_drainage": known.venous_drainage,
+                "first_capillary_beds": [f.to_dict() for f in known.first_beds],
+                "sites": [f.to_dict() for f in known.sites],
+                "latency_class": known.latency_fact.to_dict() if known.latency_fact else None,
             }
         )
     edges = model.gene_edges
