@@ -81,8 +81,10 @@ def plan_sources(extra: Sequence[Path | str] = (), *, curated: bool = True) -> l
                 "unknown-source",
                 "no ingestor recognises this file; expected a directory laid out like "
                 "ingest/data, an assertions table (.tsv/.csv with subject, predicate, object "
-                "columns), NCBI gene_info, a Disease Ontology report, or a numbered reference "
-                f"list (.txt). Registered ingestors: {', '.join(registry.names())}",
+                "columns), NCBI gene_info, a Disease Ontology report, a numbered reference "
+                "list (.txt), KGX nodes/edges (.tsv or .jsonl), RDF (.nt, .nq, .ttl, .rdf, "
+                ".jsonld), gene sets (.gmt) or an OBO ontology (.obo). Registered ingestors: "
+                f"{', '.join(registry.names())}",
             )
             continue
         sources.append(Source(path, spec, str(item)))
