@@ -217,6 +217,8 @@ class _Merger:
             if term not in self.nodes and term in self.dictionary:
                 self.nodes[term] = self.dictionary[term]
             for parent in sorted(self.dictionary_parents.get(term, ())):
+                if parent not in self.nodes and parent not in self.dictionary:
+                    continue  # a parent the dictionary does not define: no edge to a bare id
                 source = self.dictionary[term].source if term in self.dictionary else None
                 self.hierarchy.append(
                     SubclassRecord(term, parent, source or SourceLocation(""), origin="dictionary")
