@@ -73,6 +73,15 @@ class Choices(Mapping[tuple[int, int, int], Choice]):
         keys = t.keys
         return sorted(rows[hit].tolist(), key=lambda r: (-abs(float(self.value[r])), keys[r]))
 
+    def top_everywhere(self, g: int, s: int) -> int:
+        """The strongest row of gene ``g`` at step ``s`` among those on every organ (ties:
+        smallest assertion id)."""
+        t = self.table
+        rows = t.rows(g)
+        rows = rows[self.included[rows] & (t.step[rows] == s) & (t.organ[rows] == ALL_ORGANS)]
+        keys = t.keys
+        return min(rows.tolist(), key=lambda r: (-abs(float(self.value[r])), keys[r]))
+
     def __getitem__(self, cell: tuple[int, int, int]) -> Choice:
         found = self._made.get(cell)
         if found is not None:
@@ -152,16 +161,16 @@ def gene_effects(
     every = included & (organ == ALL_ORGANS)
     included = single | every
 
-    # The strongest candidate per cell: rows on every organ per (gene, step), others per cell.
+    # The strongest candidate per cell: rows on every organ per (gene, step) ("a", then
+    # copied to every organ), rows on one organ per cell that has any ("b").
     strength = np.abs(value)
     a_cell = gene[every].astype(np.int64) * n_steps + table.step[every]
-    b_cell = (gene[single].astype(np.int64) * n_organs + organ[single]) * n_steps
-    b_cell += table.step[single]
-    a_best = np.zeros(n_genes * n_steps)
-    b_best = np.zeros(n_genes * n_organs * n_steps)
+    b_rows = (gene[single].astype(np.int64) * n_organs + organ[single]) * n_steps
+    b_rows += table.step[single]
+    b_cells, b_cell = np.unique(b_rows, return_inverse=True)
+    a_best, b_best = np.zeros(n_genes * n_steps), np.zeros(len(b_cells))
     np.maximum.at(a_best, a_cell, strength[every])
     np.maximum.at(b_best, b_cell, strength[single])
-    shape = (n_genes, n_organs, n_steps)
     a_pos, a_neg = np.zeros(a_best.shape, bool), np.zeros(a_best.shape, bool)
     b_pos, b_neg = np.zeros(b_best.shape, bool), np.zeros(b_best.shape, bool)
     for cell, rows, best, pos, neg in (
@@ -171,30 +180,36 @@ def gene_effects(
         top = strength[rows] == best[cell]
         pos[cell[top & (value[rows] > 0)]] = True
         neg[cell[top & (value[rows] < 0)]] = True
-    a3 = a_best.reshape(n_genes, 1, n_steps)
-    b3 = b_best.reshape(shape)
-    best3 = np.maximum(a3, b3)
-    from_a = (a3 == best3) & (best3 > 0)
-    from_b = (b3 == best3) & (best3 > 0)
-    pos3 = (from_a & a_pos.reshape(n_genes, 1, n_steps)) | (from_b & b_pos.reshape(shape))
-    neg3 = (from_a & a_neg.reshape(n_genes, 1, n_steps)) | (from_b & b_neg.reshape(shape))
-    del from_a
-    effects = np.where(pos3, best3, -best3)
-    effects[~(pos3 | neg3)] = 0.0
-    del best3
+    # Where the strongest candidates agree in sign, the effect is that signed strength.
+    a_value = np.where(a_pos, a_best, -a_best)
+    a_value[~(a_pos ^ a_neg)] = 0.0  # none, or opposite signs tied (below)
+    effects = np.empty((n_genes, n_organs, n_steps))
+    effects[:] = a_value.reshape(n_genes, 1, n_steps)
+    b_gs = b_cells // (n_organs * n_steps) * n_steps + b_cells % n_steps
+    a_at_b = a_best[b_gs]
+    best = np.maximum(a_at_b, b_best)
+    from_a = (a_at_b == best) & (best > 0)
+    from_b = b_best == best
+    pos = (from_a & a_pos[b_gs]) | (from_b & b_pos)
+    neg = (from_a & a_neg[b_gs]) | (from_b & b_neg)
+    b_value = np.where(pos, best, -best)
+    b_value[pos & neg] = 0.0
+    flat = effects.reshape(-1)
     choices = Choices(table, effects, value, included, context, factors)
-    # Opposite signs tie at the top: the smallest assertion id wins. Where only rows on every
-    # organ tie, the winner is the same for every organ of that (gene, step).
-    conflicts = np.argwhere(pos3 & neg3)
-    shared = ~from_b[tuple(conflicts.T)]
+    # Opposite signs tied at the top: the smallest assertion id wins. Where only rows on
+    # every organ are at the top, the winner is the same for every organ of the (gene, step).
     winners: dict[tuple[int, int], int] = {}
-    for (g, o, s), alike in zip(conflicts.tolist(), shared.tolist(), strict=True):
-        row = winners.get((g, s)) if alike else None
-        if row is None:
-            row = choices.candidates(g, o, s)[0]
-            if alike:
-                winners[(g, s)] = row
-        effects[g, o, s] = value[row]
+    for gs in np.flatnonzero(a_pos & a_neg).tolist():
+        g, s = divmod(gs, n_steps)
+        winners[(g, s)] = choices.top_everywhere(g, s)
+        effects[g, :, s] = value[winners[(g, s)]]
+    flat[b_cells] = b_value  # the cells with rows on their own organ, again on top
+    tied = pos & neg
+    for cell, alone in zip(b_cells[tied].tolist(), (~from_b[tied]).tolist(), strict=True):
+        g, rest = divmod(cell, n_organs * n_steps)
+        o, s = divmod(rest, n_steps)
+        row = winners[(g, s)] if alone else choices.candidates(g, o, s)[0]
+        flat[cell] = value[row]
     return effects, choices, Excluded(table, unused)
 
 

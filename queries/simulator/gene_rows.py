@@ -206,10 +206,10 @@ def gene_rows(
         make=make,
     )
     # Genes in the order the per-predicate passes of the graph first met them.
-    first = np.lexsort((rows, pred[rows]))
-    met = gene[first]
-    _, at = np.unique(met, return_index=True)
-    return GeneEdgeMap(table, met[np.sort(at)].tolist()), regulations
+    first = np.full(n_genes, np.iinfo(np.int64).max)
+    np.minimum.at(first, gene, pred[rows].astype(np.int64) * len(pred) + rows)
+    met = np.flatnonzero(first < np.iinfo(np.int64).max)
+    return GeneEdgeMap(table, met[np.argsort(first[met])].tolist()), regulations
 
 
 def _regulations(
@@ -315,6 +315,9 @@ def routed(
     has_regs = np.zeros(len(columns.genes), dtype=bool)
     has_regs[regulator] = True
     maybe = np.flatnonzero((sign != 0) & has_regs[gene] & (sizes[codes] > 0))
+    # the first reference alone rules most rows out
+    firsts = gene[maybe].astype(np.int64) * n_pubs + flat[1][flat[0][codes[maybe]]]
+    maybe = maybe[_member(firsts, cited)]
     owner, member = explode(codes[maybe], flat)
     wanted = gene[maybe][owner].astype(np.int64) * n_pubs + member
     maybe = maybe[_all_found(owner, _member(wanted, cited), len(maybe))]
