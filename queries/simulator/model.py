@@ -1,4 +1,4 @@
-"""From the graph to the simulator's model: steps, organs, barriers, baselines, gene effects.
+"""The simulator's model: steps, organs, barriers, baselines, gene effects; and its cache.
 
 Everything biological comes from traversing the networkx projection: the ordered cascade steps
 (``cascade_step`` nodes with an ``order``), organs and their barriers (``has_barrier``), each
@@ -13,6 +13,16 @@ The model is arrays: per cancer type, a baseline log-odds matrix (organs x order
 arrival probability per organ, and a gene effect tensor (genes x organs x steps) in log-odds
 per unit of expression level, each non-zero cell remembering the assertion behind it. The
 deterministic and stochastic modes (``paths.py``, ``cells.py``) only do arithmetic on them.
+
+This module says what the model is made of and keeps built models (:func:`build_model`).
+Building reads the graph once (``columns.py``: gene assertions as columns of interned
+codes), turns the gene assertions into weighted rows with numpy (``gene_rows.py``,
+``genes.py``) and the rest into objects (``build.py``, ``builder.py``); a cancer type's
+arrays are made on first use (``context.py``, ``effects.py``). A large graph has millions of
+assertions, so ``Model.gene_edges``, ``Model.regulations`` and a context's ``choices``,
+``excluded`` and ``regulation`` are mappings and sequences that make their objects
+(:class:`GeneEdge`, :class:`EdgeRef`, :class:`Choice`, :class:`Regulation`) when they are
+first looked up; they compare, iterate and answer exactly as the eager objects did.
 """
 
 from __future__ import annotations
