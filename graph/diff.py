@@ -281,7 +281,7 @@ def _table(title: str, counts: tuple[Count, ...]) -> list[str]:
 
 def _release(release: Mapping[str, Any]) -> str:
     if not release:
-        return "no release recorded (built before metakg 0.4.0)"
+        return "no release recorded (built before metakg 0.5.0)"
     return f"release {release.get('id')}, version {release.get('version')}, {release.get('date')}"
 
 
