@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import compress
+from operator import itemgetter
 from typing import Any
 
 import networkx as nx
@@ -54,6 +55,18 @@ _FIELDS = (  # read with the defaults of the attribute dicts' ``get`` (see read_
     "rests_only_on_retracted",
     "note",
 )
+#: Attributes the projection writes on every association, with the defaults that apply when
+#: one is missing; ``cancer_type``, ``organ``, ``step`` and ``frequency`` default to None.
+_REQUIRED = (
+    "kind",
+    "direction",
+    "confidence",
+    "evidence_types",
+    "references",
+    "rests_only_on_retracted",
+    "note",
+)
+_REQUIRED_DEFAULTS = ("association", "promotes", "low", (), (), False, "")
 _CHUNK = 1 << 17  # rows collected before they are turned into columns
 
 
@@ -212,6 +225,7 @@ def read_graph(graph: nx.MultiDiGraph, gene_pos: Mapping[str, int]) -> GraphRead
     subclass: list[tuple[str, str]] = []
     gene_code = {p: i for i, p in enumerate(GENE_PREDICATES)}
     gene_get, code_get = gene_pos.get, gene_code.get
+    required = itemgetter(*_REQUIRED)
     # One list per column, appended to directly (cheaper than a tuple per row, transposed).
     cols: list[list[Any]] = [[] for _ in range(4 + len(_FIELDS))]
     (a_gene, a_code, a_object, a_key, a_kind, a_direction, a_confidence, a_evidence) = (
@@ -223,29 +237,37 @@ def read_graph(graph: nx.MultiDiGraph, gene_pos: Mapping[str, int]) -> GraphRead
     count = 0
     for u, neighbours in graph.adjacency():
         g = gene_get(u, -1)
+        count += sum(map(len, neighbours.values()))
         for v, keyed in neighbours.items():
-            count += len(keyed)
             for k, d in keyed.items():
                 predicate = d.get("predicate")
                 code = code_get(predicate)
                 if code is not None:
                     if g >= 0:
+                        try:  # one call for the attributes the projection always writes
+                            kind, direction, confidence, evidence, refs, retracted, note = required(
+                                d
+                            )
+                        except KeyError:
+                            kind, direction, confidence, evidence, refs, retracted, note = map(
+                                d.get, _REQUIRED, _REQUIRED_DEFAULTS
+                            )
                         get = d.get
                         a_gene(g)
                         a_code(code)
                         a_object(v)
                         a_key(k)
-                        a_kind(get("kind", "association"))
-                        a_direction(get("direction", "promotes"))
-                        a_confidence(get("confidence", "low"))
-                        a_evidence(get("evidence_types", ()))
-                        a_references(get("references", ()))
+                        a_kind(kind)
+                        a_direction(direction)
+                        a_confidence(confidence)
+                        a_evidence(evidence)
+                        a_references(refs)
                         a_cancer(get("cancer_type"))
                         a_organ(get("organ"))
                         a_step(get("step"))
                         a_frequency(get("frequency"))
-                        a_retracted(get("rests_only_on_retracted", False))
-                        a_note(get("note", ""))
+                        a_retracted(retracted)
+                        a_note(note)
                 elif predicate in edges:
                     if d.get("kind", "association") == "association":
                         edges[predicate].append((u, v, k, d))

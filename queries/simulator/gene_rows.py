@@ -165,6 +165,8 @@ def gene_rows(
     }
     unit = p.number("effects.unit_shift")
     keys = columns.keys
+    step_factor, variant = factor[rows], variant[rows].astype(np.int16)
+    kinds, steps, places, cancers = (table_arrays[k] for k in ("kind", "step", "organ", "cancer"))
 
     def make(g: int, gene_rows: np.ndarray) -> tuple[tuple[GeneEdge, ...], dict[int, GeneEdge]]:
         found = {}
@@ -174,20 +176,20 @@ def gene_rows(
             factors = {
                 "unit_shift": unit,
                 "direction": float(dir_value[r]),
-                "step": float(factor[i]),
+                "step": float(step_factor[r]),
                 "class": float(class_weight[g]),
                 "confidence": float(conf.value),  # type: ignore[arg-type]
                 "evidence_type": ev_weight,
                 "retracted": retracted_factor if retracted[i] else 1.0,
             }
-            names = ("effects.unit_shift", *variants[variant[i]], class_names[g], conf.name)
+            names = ("effects.unit_shift", *variants[variant[r]], class_names[g], conf.name)
             names += ev_names + (("context.retracted_factor",) if retracted[i] else ())
             found[r] = GeneEdge(
                 columns.edge_ref(i),
-                KINDS[kind[i]],
-                int(step[i]),
-                (int(organs[i]),) if organs[i] >= 0 else None,
-                nodes[cancer_code[i]],
+                KINDS[kinds[r]],
+                int(steps[r]),
+                (int(places[r]),) if places[r] >= 0 else None,
+                nodes[cancers[r]],
                 float(weight[r]),
                 MappingProxyType(factors),
                 names,

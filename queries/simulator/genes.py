@@ -181,14 +181,14 @@ class GeneTable:
                     "references": tuple(r.id for r in e.edge.references),
                     "evidence": e.edge.evidence_types,
                 }
-                coded = {k: _codes(*values[k], v) for k, v in codes.items()}
+                row = {k: _codes(*values[k], v) for k, v in codes.items()}
+                row.update(gene=g, kind=kind, step=e.step, weight=e.weight)
+                row["routed"] = bool(e.routed_via)
+                row["predicate"] = predicates.get(e.edge.predicate, -1)
                 for o in organs:
-                    row = (g, kind, e.step, o, coded["cancer"], e.weight, bool(e.routed_via))
-                    for k, v in zip(cols, row, strict=False):
+                    for k, v in row.items():
                         cols[k].append(v)
-                    cols["predicate"].append(predicates.get(e.edge.predicate, -1))
-                    for k in ("confidence", "references", "evidence"):
-                        cols[k].append(coded[k])
+                    cols["organ"].append(o)
                     keys.append(e.edge.id)
                     objects.append(e)
         dtypes = {"weight": float, "routed": bool}
