@@ -44,7 +44,6 @@ import pyoxigraph as ox
 
 from graph.exports.rdf import DESCRIPTION_GRAPH
 from graph.store import (
-    GRAPH_FILE,
     MANIFEST_FILE,
     RDF_DIR,
     StoreMissing,
@@ -53,6 +52,7 @@ from graph.store import (
     writer_lock,
 )
 from graph.vocab import RDF, Predicate
+from ingest import bulk_files
 from ingest.bulk_files import (
     BulkSource,
     HashingReader,
@@ -140,13 +140,22 @@ def load_into_store(
 
 
 def _stage(target: Path, staging: Path) -> None:
+    """A copy of the store at ``target`` in ``staging``: the RDF store by ``Store.backup``
+    (hard links to its immutable files), other files hard-linked (the store never writes a
+    file in place) except the manifest, which the load rewrites."""
     os.rmdir(staging)  # Store.backup wants to create the directory itself
     staging.mkdir()
     ox.Store.read_only(str(target / RDF_DIR)).backup(str(staging / RDF_DIR))
-    try:
-        os.link(target / GRAPH_FILE, staging / GRAPH_FILE)  # never written in place
-    except OSError:
-        shutil.copy2(target / GRAPH_FILE, staging / GRAPH_FILE)
+    for child in target.iterdir():
+        if child.name in (RDF_DIR, MANIFEST_FILE):
+            continue
+        if child.is_dir():
+            shutil.copytree(child, staging / child.name)
+            continue
+        try:
+            os.link(child, staging / child.name)
+        except OSError:
+            shutil.copy2(child, staging / child.name)
     shutil.copy2(target / MANIFEST_FILE, staging / MANIFEST_FILE)
     umask = os.umask(0)
     os.umask(umask)
@@ -214,7 +223,7 @@ def _load_rdf(
     reader = HashingReader(path, on_bytes)
     before = 0
     try:
-        if fmt == ox.RdfFormat.N_TRIPLES:
+        if fmt == ox.RdfFormat.N_TRIPLES and bulk_files.CHUNK_BYTES > 0:
             salt = f"{uuid.uuid4().hex}-"
             for before, chunk in line_chunks(reader):  # noqa: B007  (read on error)
                 if b"_:" in chunk:  # blank nodes: keep their labels across chunks
