@@ -26,7 +26,10 @@ _GENE_CATEGORIES = ("gene", "microrna")
 
 def build(graph: nx.MultiDiGraph, parameters: Parameters) -> tuple[Model, int]:
     """The model of ``graph`` under ``parameters`` (uncached; see :func:`build_model`), and
-    the number of edges it read (the graph's edge count)."""
+    the number of edges it read (the graph's edge count).
+
+    The cyclic garbage collector is paused meanwhile (a few seconds on a graph of millions of
+    edges): nothing built is cyclic, and each full collection would walk the whole graph."""
     with no_collection():
         return _build(graph, parameters)
 
