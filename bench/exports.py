@@ -20,12 +20,16 @@ import argparse
 import io
 import json
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-import networkx as nx
+# The repository's packages come first: bench/ingest.py must not shadow the `ingest` package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import networkx as nx  # noqa: E402
 import rdflib
 
 from graph.exports import ExportFormat, available_formats

@@ -53,8 +53,9 @@ from pathlib import Path
 from typing import Any
 
 # appended, so that PYTHONPATH (e.g. a worktree of another commit) wins over this checkout
-sys.path.append(str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The repository's packages come first: bench/ingest.py must not shadow the `ingest` package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fidelity_measures import (  # noqa: E402
     CancerType,
