@@ -503,12 +503,6 @@ def test_over_http_a_gene_set_gives_the_same_simulation(lung_store: Path) -> Non
         app.extensions["metakg"].close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="queries/simulator/model.py weighs a gene by its best has_class, gene sets included: "
-    "a gene set lifts a transformation driver (0.3) or a marker (0.0) to the default 0.5. "
-    "Gene-set classes must not count as functional classes (see the report of issue 10).",
-)
 def test_loading_a_gene_set_changes_no_simulation(tmp_path: Path, store_path: Path) -> None:
     source = write(tmp_path / "drivers.gmt", "DRIVERS\tdoi:10.1038/nature05760\tERBB2\tKRAS\n")
     store = tmp_path / "store"

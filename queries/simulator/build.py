@@ -14,7 +14,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from graph.vocab import Category
+from graph.vocab import Category, GeneClassScheme
 from queries.simulator.builder import Builder
 from queries.simulator.columns import GraphRead, no_collection, read_graph
 from queries.simulator.gene_rows import StepMaps, gene_rows
@@ -246,10 +246,19 @@ def _gene_classes(
     names = [default_class.name] * len(gene_pos)
     for g, classes in gene_classes.items():
         classes.sort(key=lambda c: (-c[1], c[0].id))
-        best = classes[0]
+        # A gene set (GMT; scheme gene_set) says a gene is in a list, not what it does: it is
+        # kept among the gene's classes (a profile may name it) but sets no weight.
+        functional = [c for c in classes if not _gene_set(b, c[0].id)]
+        if not functional:
+            continue
+        best = functional[0]
         weight[g] = best[1]
         names[g] = class_params.get(best[0].id, default_class).name
     return gene_classes, weight, names
+
+
+def _gene_set(b: Builder, class_id: str) -> bool:
+    return b.graph.nodes[class_id].get("scheme") == GeneClassScheme.GENE_SET.value
 
 
 def _build(graph: nx.MultiDiGraph, parameters: Parameters) -> tuple[Model, int]:
