@@ -142,19 +142,17 @@ OURS = r"""
 import json, resource, sys, time
 from pathlib import Path
 from graph.store import write_store
-from ingest import bulk_files
 from ingest.bulk import load_into_store
 from ingest.bulk_files import plan
 from ingest.problems import Problems
 store = Path(sys.argv[1])
-if len(sys.argv) > 3:
-    bulk_files.CHUNK_BYTES = int(sys.argv[3])
+options = {"chunk_bytes": int(sys.argv[3])} if len(sys.argv) > 3 else {}
 write_store(store, [], [], [], sources=[], version="bench")
 problems = Problems()
 sources = plan([Path(sys.argv[2])], problems)
 before = resource.getrusage(resource.RUSAGE_SELF)
 t0 = time.perf_counter()
-report = load_into_store(store, sources)
+report = load_into_store(store, sources, **options)
 seconds = time.perf_counter() - t0
 usage = resource.getrusage(resource.RUSAGE_SELF)
 cpu = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime

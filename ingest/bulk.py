@@ -52,8 +52,8 @@ from graph.store import (
     writer_lock,
 )
 from graph.vocab import RDF, Predicate
-from ingest import bulk_files
 from ingest.bulk_files import (
+    CHUNK_BYTES,
     BulkSource,
     HashingReader,
     KgxLoad,
@@ -95,10 +95,15 @@ def load_into_store(
     sources: Sequence[BulkSource],
     *,
     strict: bool = False,
+    chunk_bytes: int = CHUNK_BYTES,
     on_bytes: OnBytes | None = None,
     notify: Notify | None = None,
 ) -> LoadReport:
-    """Load ``sources`` into the store at ``target``: all of them, or (on any error) nothing."""
+    """Load ``sources`` into the store at ``target``: all of them, or (on any error) nothing.
+
+    N-Triples go to pyoxigraph ``chunk_bytes`` at a time (0: the whole file at once), see
+    :data:`~ingest.bulk_files.CHUNK_BYTES`.
+    """
     started = time.perf_counter()
     target = Path(target)
     if not is_store(target):
@@ -116,7 +121,7 @@ def load_into_store(
             store = ox.Store(str(staging / RDF_DIR))
             problems = Problems()
             entries = [
-                _load_source(store, source, problems, strict=strict, on_bytes=on_bytes, say=say)
+                _load_source(store, source, problems, strict, chunk_bytes, on_bytes, say)
                 for source in sources
             ]
             problems.raise_if_errors()
@@ -175,8 +180,8 @@ def _load_source(
     store: ox.Store,
     source: BulkSource,
     problems: Problems,
-    *,
     strict: bool,
+    chunk_bytes: int,
     on_bytes: OnBytes | None,
     say: Notify,
 ) -> dict[str, Any]:
@@ -187,7 +192,7 @@ def _load_source(
     files: list[dict[str, Any]] = []
     for path, fmt in source.rdf:
         say(f"loading {path} into <{source.graph}> ...")
-        digest = _load_rdf(store, graph, path, fmt, problems, on_bytes)
+        digest = _load_rdf(store, graph, path, fmt, problems, chunk_bytes, on_bytes)
         files.append({"path": str(path), "format": fmt.name, "sha256": digest})
     summary = KgxLoad()
     for pair in source.kgx:
@@ -218,14 +223,15 @@ def _load_rdf(
     path: Path,
     fmt: ox.RdfFormat,
     problems: Problems,
+    chunk_bytes: int,
     on_bytes: OnBytes | None,
 ) -> str:
     reader = HashingReader(path, on_bytes)
     before = 0
     try:
-        if fmt == ox.RdfFormat.N_TRIPLES and bulk_files.CHUNK_BYTES > 0:
+        if fmt == ox.RdfFormat.N_TRIPLES and chunk_bytes > 0:
             salt = f"{uuid.uuid4().hex}-"
-            for before, chunk in line_chunks(reader):  # noqa: B007  (read on error)
+            for before, chunk in line_chunks(reader, chunk_bytes):  # noqa: B007  (read on error)
                 if b"_:" in chunk:  # blank nodes: keep their labels across chunks
                     parsed = ox.parse(chunk, format=fmt)
                     _extend(store, graph, salted((q.triple for q in parsed), salt))

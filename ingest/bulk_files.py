@@ -158,17 +158,17 @@ class HashingReader(io.RawIOBase):
 #: Bytes of N-Triples per ``bulk_load`` call. pyoxigraph's bulk loader holds a session's work
 #: in memory, up to about 1.8 GB for ten million triples; one call per 64 MiB keeps the peak
 #: near 0.8 GB whatever the file's size, for about 60% more CPU time (bench/ingest.py measures
-#: both). 0 hands the whole file to one call.
+#: both). 0 hands the whole file to one call (``metakg load --chunk-mb 0``).
 CHUNK_BYTES = 64 << 20
 
 
-def line_chunks(reader: io.RawIOBase, size: int | None = None) -> Iterator[tuple[int, bytes]]:
+def line_chunks(reader: io.RawIOBase, size: int = CHUNK_BYTES) -> Iterator[tuple[int, bytes]]:
     """Whole lines of ``reader`` in chunks of about ``size`` bytes, each with the number of
     lines before it (to turn a parser's line in the chunk into a line in the file)."""
     buffered = io.BufferedReader(reader, buffer_size=1 << 20)
     before, rest = 0, b""
     while True:
-        block = buffered.read(size or CHUNK_BYTES)
+        block = buffered.read(size)
         data = rest + block
         cut = data.rfind(b"\n") + 1 if block else len(data)
         if cut:

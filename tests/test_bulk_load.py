@@ -49,11 +49,11 @@ def store(base_store: Path, tmp_path: Path) -> Path:
     return path
 
 
-def _load(store: Path, *paths: Path, strict: bool = False, graph: str | None = None):  # type: ignore[no-untyped-def]
+def _load(store: Path, *paths: Path, graph: str | None = None, **options):  # type: ignore[no-untyped-def]
     problems = Problems()
     sources = plan(list(paths), problems, graph=graph)
     assert not problems.errors, list(problems)
-    return load_into_store(store, sources, strict=strict)
+    return load_into_store(store, sources, **options)
 
 
 def _count(store: Path, text: str) -> int:
@@ -188,12 +188,8 @@ def test_loading_a_name_again_replaces_its_graph(store: Path, tmp_path: Path) ->
     assert [e["files"][0]["path"] for e in manifest["bulk_sources"]] == [str(second)]
 
 
-def test_chunks_keep_blank_nodes_and_line_numbers(
-    store: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from ingest import bulk_files
-
-    monkeypatch.setattr(bulk_files, "CHUNK_BYTES", 300)  # a chunk every few lines
+@pytest.mark.parametrize("chunk_bytes", [300, 0])  # a chunk every few lines; the whole file
+def test_chunks_keep_blank_nodes_and_line_numbers(store: Path, chunk_bytes: int) -> None:
     label = "<http://www.w3.org/2000/01/rdf-schema#label>"
     lines = [f'<http://identifiers.org/ncbigene/{i}> {label} "G{i}" .' for i in range(1, 40)]
     lines[2] = f'_:gene {label} "first" .'
@@ -206,7 +202,7 @@ def test_chunks_keep_blank_nodes_and_line_numbers(
     lines[34] = "<http://a> <http://b> ."
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(ValidationFailed) as caught:
-        _load(store, path)
+        _load(store, path, chunk_bytes=chunk_bytes)
     (error,) = caught.value.problems
     assert (error.code, error.line) == ("bad-rdf", 35)
 
@@ -234,7 +230,8 @@ def test_a_remote_json_ld_context_is_refused_in_bulk_too(
 def test_the_command_prints_one_line_off_a_terminal(runner, store: Path, exported: Path) -> None:  # type: ignore[no-untyped-def]
     from server.cli import main
 
-    result = runner.invoke(main, ["load", "--store", str(store), str(exported / "metakg.nt")])
+    nt = str(exported / "metakg.nt")
+    result = runner.invoke(main, ["load", "--store", str(store), "--chunk-mb", "0", nt])
     assert result.exit_code == 0, result.output
     (line,) = result.output.strip().splitlines()
     assert line.startswith("Loaded 1 graph(s) (") and "metakg (" in line
