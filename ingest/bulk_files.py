@@ -70,11 +70,23 @@ def plan(
         return []
     sources: list[BulkSource] = []
     seen: set[Path] = set()
+    named: dict[str, Path] = {}
     for path in paths:
         source = _source(Path(path), problems, fmt)
         if source is None or any(f.resolve() in seen for f in source.files):
             continue
         seen.update(f.resolve() for f in source.files)
+        if graph is None and source.name in named:
+            problems.add(
+                str(path),
+                0,
+                "graph",
+                "duplicate-graph",
+                f"{path} and {named[source.name]} would both load into the graph "
+                f"'{source.name}'; rename one, or pass --graph NAME to load them into one graph",
+            )
+            continue
+        named[source.name] = Path(path)
         sources.append(source)
     if graph is not None and sources:
         merged = BulkSource(
@@ -83,16 +95,6 @@ def plan(
             tuple(pair for s in sources for pair in s.kgx),
         )
         return [merged]
-    names = [s.name for s in sources]
-    for name in sorted({n for n in names if names.count(n) > 1}):
-        problems.add(
-            name,
-            0,
-            "graph",
-            "duplicate-graph",
-            f"two inputs would both load into the graph '{name}'; rename a file or pass "
-            "--graph NAME to load them into one graph",
-        )
     return sources
 
 
