@@ -69,7 +69,8 @@ def build_store(path: Path, synthetic: bool) -> None:
     from graph.records import edges_of, hierarchy_of, nodes_of
     from graph.store import write_store
 
-    sys.path.insert(0, str(ROOT / "bench"))
+    # bench/ for synthetic.py, after the repository: bench/ingest.py must not shadow `ingest`.
+    sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
     from synthetic import curated_graph, synthetic_graph
 
     graph = curated_graph()
