@@ -134,10 +134,7 @@ class RemoteBackend:
     def release(self) -> str:
         rows = self.remote.select(RELEASE_QUERY)
         if not rows:
-            raise NotPushed(
-                f"the remote SPARQL store at {self.remote.query_url} holds no metakg release; "
-                "upload one with `metakg push`"
-            )
+            raise self._not_pushed()
         return str(rows[0]["release"].value)
 
     def current(self) -> Knowledge:
@@ -150,14 +147,17 @@ class RemoteBackend:
     def _load(self) -> Knowledge:
         rows = self.remote.select(_PROJECTION_QUERY)
         if not rows:
-            raise NotPushed(
-                f"the remote SPARQL store at {self.remote.query_url} holds no metakg release; "
-                "upload one with `metakg push`"
-            )
+            raise self._not_pushed()
         row = rows[0]
         graph = property_graph.from_document(json.loads(row["graph"].value))
         return Knowledge(
             str(row["release"].value), graph, json.loads(row["manifest"].value), self.remote
+        )
+
+    def _not_pushed(self) -> NotPushed:
+        return NotPushed(
+            f"the remote SPARQL store at {self.remote.query_url} holds no metakg release; "
+            "upload one with `metakg push`"
         )
 
     def describe(self) -> str:

@@ -21,6 +21,7 @@ from graph.store import KnowledgeStore
 from queries.lookup import name_index
 from queries.named import NamedQuery, bind, get, registry, run_cypher, run_sparql
 from tests.falkordb_server import falkordb_fixture
+from tests.test_named_queries import sweep
 
 QUERY_NAMES = list(registry())
 #: Members per list in the sweep of an ``entities`` parameter (at most 50 are allowed).
@@ -53,31 +54,6 @@ def _compare(
     return expected
 
 
-def _sweep(query: NamedQuery, graph: nx.MultiDiGraph) -> list[dict[str, str]]:
-    """The example with one parameter varied over every value it takes, plus the example
-    without each optional parameter and, for a list parameter, all its values in lists."""
-    sets = []
-    for param in query.params:
-        if param.kind in ("entity", "entities") and param.categories:
-            keys = {c.key for c in param.categories}
-            options = sorted(n for n, d in graph.nodes(data=True) if d["category"] in keys)
-            if param.kind == "entities":
-                options += [
-                    ",".join(options[i : i + LIST_CHUNK])
-                    for i in range(0, len(options), LIST_CHUNK)
-                ]
-        elif param.kind == "choice":
-            options = list(param.choices)
-        elif param.kind == "integer":
-            options = [str(n) for n in range(1, 125)]
-        else:
-            continue
-        sets += [{**query.example, param.name: option} for option in options]
-        if not param.required:
-            sets.append({k: v for k, v in query.example.items() if k != param.name})
-    return sets
-
-
 @pytest.mark.parametrize("name", QUERY_NAMES)
 def test_example_gives_the_sparql_rows(
     name: str, store: KnowledgeStore, index: NameIndex, cypher: FalkorDBExecutor
@@ -92,7 +68,7 @@ def test_every_parameter_value_gives_the_sparql_rows(
     name: str, store: KnowledgeStore, index: NameIndex, cypher: FalkorDBExecutor
 ) -> None:
     query = get(name)
-    sets = _sweep(query, store.graph)
+    sets = sweep(query, store.graph, LIST_CHUNK)
     nonempty = sum(bool(_compare(query, raw, store, index, cypher)) for raw in sets)
     assert nonempty or not sets
 

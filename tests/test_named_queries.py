@@ -113,13 +113,22 @@ def test_example_parity(name: str, knowledge: Knowledge, index: NameIndex) -> No
     assert len({tuple(r.values()) for r in sparql}) == len(sparql)
 
 
-def _sweep(query: NamedQuery, graph: nx.MultiDiGraph) -> list[dict[str, str]]:
-    """Raw parameter sets: the example with one parameter varied over every value it takes."""
+def sweep(
+    query: NamedQuery, graph: nx.MultiDiGraph, list_chunk: int = 0
+) -> list[dict[str, str]]:
+    """Raw parameter sets: the example with one parameter varied over every value it takes,
+    plus the example without each optional parameter; with ``list_chunk``, a list parameter
+    also takes all its values in lists of that size."""
     sets = []
     for param in query.params:
         if param.kind in ("entity", "entities") and param.categories:
             keys = {c.key for c in param.categories}
             options = sorted(n for n, d in graph.nodes(data=True) if d["category"] in keys)
+            if param.kind == "entities" and list_chunk:
+                options += [
+                    ",".join(options[i : i + list_chunk])
+                    for i in range(0, len(options), list_chunk)
+                ]
         elif param.kind == "choice":
             options = list(param.choices)
         elif param.kind == "integer":
@@ -137,7 +146,7 @@ def test_parity_over_every_parameter_value(
     name: str, knowledge: Knowledge, index: NameIndex
 ) -> None:
     query = get(name)
-    sets = _sweep(query, knowledge.graph)
+    sets = sweep(query, knowledge.graph)
     nonempty = 0
     for raw in sets:
         sparql, graph = _both(bind(query, raw, index=index), knowledge)
