@@ -25,7 +25,7 @@ from graph.store import KnowledgeStore
 from queries.lookup import name_index
 from queries.named import bind, get, registry, run_cypher, run_sparql
 from server.cli import main
-from tests.test_cypher_twins import _sweep
+from tests.test_named_queries import sweep
 
 URI = os.environ.get("METAKG_NEO4J_URI", "")
 USER = os.environ.get("METAKG_NEO4J_USER", "neo4j")
@@ -111,7 +111,7 @@ def test_every_query_gives_the_sparql_rows(
     pushed: Neo4jExecutor, store: KnowledgeStore, index: NameIndex
 ) -> None:
     for query in registry().values():
-        for raw in [query.example, *_sweep(query, store.graph)]:
+        for raw in [query.example, *sweep(query, store.graph)]:
             bound = bind(query, raw, index=index)
             assert run_cypher(bound, pushed.read) == run_sparql(bound, store.rdf), (
                 query.name, raw
