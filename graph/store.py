@@ -198,6 +198,30 @@ def _swap(staging: Path, target: Path) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
+def release_directory(target: Path) -> Path:
+    """The directory that holds the release ``target`` names now (``target`` itself, or what it
+    points to); :class:`StoreMissing` when there is none."""
+    real = Path(os.path.realpath(target))
+    if not is_store(real):
+        raise StoreMissing(
+            f"no metakg store at {target}; run `metakg build` first "
+            "(or point METAKG_STORE / --store at a built store)"
+        )
+    return real
+
+
+def release_token(target: Path) -> tuple[str, int, int]:
+    """A cheap identity of the release ``target`` names now (one path resolution and one
+    ``stat``): it changes whenever a build swaps in a new store. :class:`StoreMissing` when
+    there is none."""
+    real = release_directory(target)
+    try:
+        info = (real / MANIFEST_FILE).stat()
+    except FileNotFoundError:
+        raise StoreMissing(f"the metakg store at {target} went missing while being read") from None
+    return (str(real), info.st_ino, info.st_mtime_ns)
+
+
 class KnowledgeStore:
     """A built store opened for reading. The RDF store is opened read-only, so any number of
     readers can share it with no lock; the property graph is loaded on first use."""
