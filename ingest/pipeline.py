@@ -93,7 +93,13 @@ def plan_sources(extra: Sequence[Path | str] = (), *, curated: bool = True) -> l
 
 
 def assemble(sources: Sequence[Source]) -> KnowledgeBase:
-    """Read every source and return the validated knowledge base, or raise ValidationFailed."""
+    """Read every source and return the validated knowledge base, or raise ValidationFailed.
+
+    The result depends only on the sources and their order, never on hash seeds or set
+    iteration: nodes and edges are sorted by id, and when two sources give the same
+    subClassOf pair (a curated ``parent`` that the Disease Ontology also states), the one
+    kept is the first in the merge order of :func:`merge_hierarchy`.
+    """
     problems = Problems()
     merger = _Merger(problems)
     for source in sources:
@@ -106,10 +112,25 @@ def assemble(sources: Sequence[Source]) -> KnowledgeBase:
     return KnowledgeBase(
         nodes=tuple(sorted(merger.nodes.values(), key=lambda n: n.id)),
         edges=tuple(sorted(merger.resolved, key=lambda e: e.id)),
-        hierarchy=tuple(sorted(set(merger.hierarchy), key=lambda h: (h.child, h.parent))),
+        hierarchy=merge_hierarchy(merger.hierarchy),
         sources=tuple(sources),
         warnings=tuple(p for p in result if p.level is Level.WARNING),
     )
+
+
+def merge_hierarchy(records: Iterable[SubclassRecord]) -> tuple[SubclassRecord, ...]:
+    """One subClassOf record per (child, parent) pair, sorted by child then parent.
+
+    Merge order: ``records`` come in reading order, that is the sources in the order they were
+    planned (the curated directory first, then each ``--source`` in command-line order), each
+    file top to bottom, and after all of them the ancestors pulled from dictionary sources
+    (the Disease Ontology). The first record of a pair wins, so a curated ``parent`` keeps its
+    own file and line as provenance even when the ontology states the same pair.
+    """
+    kept: dict[tuple[str, str], SubclassRecord] = {}
+    for record in records:
+        kept.setdefault((record.child, record.parent), record)
+    return tuple(kept[key] for key in sorted(kept))
 
 
 class _Merger:
