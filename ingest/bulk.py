@@ -18,7 +18,8 @@ in memory in bulk:
    ``strict`` they are errors, otherwise warnings and their triples are removed. A source of
    which nothing is left is an error;
 4. the manifest lists the source (``bulk_sources``: name, graph, files with SHA-256, triple
-   count) and the staging directory is swapped in under the store's writer lock.
+   count) and the staging directory is published as a new release of the store, under its
+   writer lock, with the one-rename publication of builds (``graph.store.staged_release``).
 
 On any error the staging copy is deleted and the store is exactly as it was. Bulk-loaded graphs
 are queried with ``GRAPH`` or ``FROM`` (docs/ingest.md); the REST lookups and the simulator see
@@ -30,7 +31,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 import time
 import traceback
 import uuid
@@ -43,14 +43,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from graph.exports.rdf import DESCRIPTION_GRAPH
-from graph.store import (
-    MANIFEST_FILE,
-    RDF_DIR,
-    StoreMissing,
-    _swap,
-    is_store,
-    writer_lock,
-)
+from graph.store import MANIFEST_FILE, RDF_DIR, StoreMissing, is_store, staged_release
 from graph.vocab import RDF, Predicate
 from ingest.bulk_files import (
     CHUNK_BYTES,
@@ -112,13 +105,16 @@ def load_into_store(
             "graphs to a built store)"
         )
     say = notify or (lambda _: None)
-    with writer_lock(target):
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    with staged_release(target) as staging:
+        for message in staging.recovered:
+            say(message)
+        if staging.current is None:
+            raise StoreMissing(f"the metakg store at {target} went missing before the load")
         store: ox.Store | None = None
         try:
             say(f"copying {target} to a staging store ...")
-            _stage(target, staging)
-            store = ox.Store(str(staging / RDF_DIR))
+            _stage(staging.current, staging.directory)
+            store = ox.Store(str(staging.directory / RDF_DIR))
             problems = Problems()
             entries = [
                 _load_source(store, source, problems, strict, chunk_bytes, on_bytes, say)
@@ -127,14 +123,13 @@ def load_into_store(
             problems.raise_if_errors()
             store.flush()
             store = None  # closed: RocksDB writes nothing more into the directory
-            _write_manifest(target, staging, entries)
-            say("swapping the new store in ...")
-            _swap(staging, target)
+            _write_manifest(staging.current, staging.directory, entries)
+            say("publishing the new release ...")
         except BaseException as exc:
-            # Close the staging store before deleting it: the traceback's frames hold it.
+            # Close the staging store before staged_release deletes it: the traceback's frames
+            # hold it.
             store = None
             traceback.clear_frames(exc.__traceback__)
-            shutil.rmtree(staging, ignore_errors=True)
             raise
     return LoadReport(
         str(target),
@@ -145,11 +140,9 @@ def load_into_store(
 
 
 def _stage(target: Path, staging: Path) -> None:
-    """A copy of the store at ``target`` in ``staging``: the RDF store by ``Store.backup``
-    (hard links to its immutable files), other files hard-linked (the store never writes a
-    file in place) except the manifest, which the load rewrites."""
-    os.rmdir(staging)  # Store.backup wants to create the directory itself
-    staging.mkdir()
+    """A copy of the release directory ``target`` in the empty directory ``staging``: the RDF
+    store by ``Store.backup`` (hard links to its immutable files), other files hard-linked (the
+    store never writes a file in place) except the manifest, which the load rewrites."""
     ox.Store.read_only(str(target / RDF_DIR)).backup(str(staging / RDF_DIR))
     for child in target.iterdir():
         if child.name in (RDF_DIR, MANIFEST_FILE):
@@ -162,9 +155,6 @@ def _stage(target: Path, staging: Path) -> None:
         except OSError:
             shutil.copy2(child, staging / child.name)
     shutil.copy2(target / MANIFEST_FILE, staging / MANIFEST_FILE)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(staging, 0o777 & ~umask)
 
 
 def _write_manifest(target: Path, staging: Path, entries: list[dict[str, Any]]) -> None:

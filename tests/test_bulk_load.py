@@ -208,8 +208,25 @@ def test_chunks_keep_blank_nodes_and_line_numbers(store: Path, chunk_bytes: int)
 
 
 def test_a_second_writer_is_refused(store: Path, exported: Path) -> None:
-    with writer_lock(store), pytest.raises(StoreLocked):
-        _load(store, exported / "metakg.nt")
+    # The lock is re-entrant within one thread: another thread holds it here.
+    import threading
+
+    held, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with writer_lock(store):
+            held.set()
+            done.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(10)
+        with pytest.raises(StoreLocked):
+            _load(store, exported / "metakg.nt")
+    finally:
+        done.set()
+        holder.join()
 
 
 def test_a_remote_json_ld_context_is_refused_in_bulk_too(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import threading
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -76,11 +78,17 @@ def test_without_a_fixed_date_only_the_date_may_differ(
 def test_rebuild_replaces_the_store(kb: KnowledgeBase, tmp_path: Path) -> None:
     path = tmp_path / "store"
     _build(kb, path)
+    first = os.readlink(path)
     (path / "stray-file").write_text("left from before")
     _build(kb, path)
     assert not (path / "stray-file").exists()
-    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".store.")]
-    assert leftovers == [".store.lock"]
+    # The store path is a relative link to the newest release; the previous one is kept.
+    second = os.readlink(path)
+    assert first != second and second.startswith(".store.releases/")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".store.lock", ".store.releases", "store"]
+    kept = sorted(p.name for p in (tmp_path / ".store.releases").iterdir())
+    assert kept == sorted([first.split("/")[1], second.split("/")[1]])
+    assert (tmp_path / first / "stray-file").exists()
 
 
 def test_failed_write_leaves_the_previous_store(kb: KnowledgeBase, tmp_path: Path) -> None:
@@ -92,14 +100,33 @@ def test_failed_write_leaves_the_previous_store(kb: KnowledgeBase, tmp_path: Pat
     with pytest.raises(StoreInvalid, match="SHACL violation"):
         write_store(path, kb.nodes, broken, (), sources=[], version="test")
     assert tree_digest(path) == before
-    assert {p.name for p in tmp_path.iterdir()} == {"store", ".store.lock"}
+    assert {p.name for p in tmp_path.iterdir()} == {"store", ".store.lock", ".store.releases"}
+    # Only the one release: the failed build's staging directory is gone.
+    assert [p.name for p in (tmp_path / ".store.releases").iterdir()] == [
+        os.readlink(path).split("/")[1]
+    ]
 
 
 def test_second_writer_is_refused_at_once(kb: KnowledgeBase, tmp_path: Path) -> None:
+    # The lock is re-entrant within a thread (tests/test_store_swap.py); another thread of
+    # the same process is refused like another process.
     path = tmp_path / "store"
-    with writer_lock(path):
-        with pytest.raises(StoreLocked, match="another metakg process is writing the store"):
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with writer_lock(path):
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(10)
+        with pytest.raises(StoreLocked, match="another thread of this process is writing"):
             _build(kb, path)
+    finally:
+        release.set()
+        holder.join()
     assert not path.exists()
 
 
@@ -117,8 +144,9 @@ def test_lock_is_held_across_processes(kb: KnowledgeBase, tmp_path: Path) -> Non
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        with pytest.raises(StoreLocked):
+        with pytest.raises(StoreLocked, match="another metakg process is writing the store") as e:
             _build(kb, path)
+        assert f"process {holder.pid} " in str(e.value)
     finally:
         holder.communicate("")
     _build(kb, path)
