@@ -1,0 +1,426 @@
+"""The query guard (queries/guard.py), one hand-written row per spelling.
+
+Each row is a query text, the verdict written by hand (refused or allowed) and a word the
+refusal must contain. ``{remote}`` stands for an endpoint or graph the store does not hold and
+``{local}`` for one of its named graphs; tests/test_sparql_safety.py sends the refused rows to a
+real server with a loopback canary as ``{remote}``. Nothing here asks the guard what to expect:
+the verdicts come from the SPARQL grammar and from what pyoxigraph does with the text (checked
+below for the allowed rows: pyoxigraph reads and runs each one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+import pytest
+
+from queries import guard
+from queries.guard import MAX_NESTING, refusals
+
+REMOTE = "http://remote.example/sparql"
+LOCAL = "https://w3id.org/metakg/graph/test"
+BASE = "https://w3id.org/metakg/graph/"
+LOCAL_GRAPHS = frozenset({LOCAL})
+#: The base IRI the endpoint gives the engine: its own URL.
+ENDPOINT = "http://127.0.0.1:8000/sparql"
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    text: str
+    #: The word the refusal must contain (case-insensitive); None: the query is allowed.
+    refused_for: str | None
+    #: What pyoxigraph makes of the text: "runs" (a valid query for the engine), "service"
+    #: (valid, and would call {remote}), "update" (a valid SPARQL Update, run by
+    #: Store.update), "error" (the engine's own parser rejects it).
+    engine: str
+
+    def query(self, remote: str = REMOTE, local: str = LOCAL) -> str:
+        return self.text.replace("{remote}", remote).replace("{local}", local)
+
+
+def refused(name: str, text: str, word: str, engine: str) -> Row:
+    return Row(name, text, word, engine)
+
+
+def allowed(name: str, text: str, engine: str = "runs") -> Row:
+    return Row(name, text, None, engine)
+
+
+SPO = "{ ?s ?p ?o }"
+TRIPLE_TERM = "BIND(<<( <urn:a> <urn:b> <urn:c> )>> AS ?t)"  # SPARQL 1.2: rdflib cannot read it
+
+ROWS = [
+    # --- SERVICE, every spelling pyoxigraph accepts (all would call {remote}) --------------
+    refused("SERVICE", "SELECT * WHERE { SERVICE <{remote}> " + SPO + " }", "SERVICE", "service"),
+    refused(
+        "lower case", "select * where { service <{remote}> " + SPO + " }", "SERVICE", "service"
+    ),
+    refused("mixed case", "SELECT * { SeRvIcE <{remote}> " + SPO + " }", "SERVICE", "service"),
+    refused("SILENT", "SELECT * { SERVICE SILENT <{remote}> " + SPO + " }", "SERVICE", "service"),
+    refused(
+        "silent, lower", "select * { service silent <{remote}> " + SPO + " }", "SERVICE", "service"
+    ),
+    refused(
+        "prefixed IRI",
+        "PREFIX r: <{remote}#> SELECT * { SERVICE r:endpoint " + SPO + " }",
+        "SERVICE",
+        "service",
+    ),
+    refused(
+        "variable ?e",
+        "SELECT * { VALUES ?e { <{remote}> } SERVICE ?e " + SPO + " }",
+        "SERVICE",
+        "service",
+    ),
+    refused(
+        "variable $e, SILENT",
+        "SELECT * { VALUES $e { <{remote}> } SERVICE SILENT $e " + SPO + " }",
+        "SERVICE",
+        "service",
+    ),
+    refused("no spaces", "SELECT*{SERVICE<{remote}>{?s ?p ?o}}", "SERVICE", "service"),
+    refused(
+        "comment between SERVICE and IRI",
+        "SELECT * { SERVICE # the endpoint\n <{remote}> " + SPO + " }",
+        "SERVICE",
+        "service",
+    ),
+    refused(
+        "comment between SERVICE and SILENT",
+        "SELECT * { SERVICE#x\nSILENT#y\n<{remote}>#z\n" + SPO + " }",
+        "SERVICE",
+        "service",
+    ),
+    refused(
+        "comment ended by a carriage return",
+        "SELECT * { ?s ?p ?o # a note\r SERVICE <{remote}> " + SPO + " }",
+        "SERVICE",
+        "service",
+    ),
+    refused(
+        "in OPTIONAL",
+        "SELECT * { ?s a ?t OPTIONAL { SERVICE <{remote}> " + SPO + " } } LIMIT 1",
+        "SERVICE",
+        "service",
+    ),
+    refused(
+        "in FILTER EXISTS",
+        "SELECT * { BIND(1 AS ?x) FILTER EXISTS { SERVICE <{remote}> " + SPO + " } }",
+        "SERVICE",
+        "service",
+    ),
+    refused(
+        "in FILTER NOT EXISTS",
+        "ASK { FILTER NOT EXISTS { SERVICE SILENT <{remote}> " + SPO + " } }",
+        "SERVICE",
+        "service",
+    ),
+    refused(
+        "in a subquery",
+        "SELECT ?s { { SELECT ?s { SERVICE <{remote}> " + SPO + " } } }",
+        "SERVICE",
+        "service",
+    ),
+    refused(
+        "in MINUS",
+        "SELECT * { BIND(1 AS ?s) MINUS { SERVICE <{remote}> " + SPO + " } }",
+        "SERVICE",
+        "service",
+    ),
+    refused(
+        "in UNION",
+        "SELECT * { { BIND(1 AS ?x) } UNION { SERVICE <{remote}> " + SPO + " } }",
+        "SERVICE",
+        "service",
+    ),
+    refused(
+        "in GRAPH",
+        "SELECT * { GRAPH ?g { SERVICE <{remote}> " + SPO + " } }",
+        "SERVICE",
+        "service",
+    ),
+    refused("in ASK", "ASK { SERVICE <{remote}> " + SPO + " }", "SERVICE", "service"),
+    refused(
+        "in CONSTRUCT",
+        "CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <{remote}> " + SPO + " }",
+        "SERVICE",
+        "service",
+    ),
+    refused(
+        "in DESCRIBE", "DESCRIBE ?s WHERE { SERVICE <{remote}> " + SPO + " }", "SERVICE", "service"
+    ),
+    # pyoxigraph decodes \u only inside strings and IRIs; rdflib would decode it everywhere
+    # and read one long string """, " . SERVICE ... """ here.
+    refused(
+        "escaped quotes around a real SERVICE",
+        'ASK { ?s ?p "\\u0022, \\u0022" . SERVICE <{remote}> { } ?s ?p "\\u0022" }',
+        "SERVICE",
+        "service",
+    ),
+    # rdflib would take \u00000022 as one 8-digit escape (a quote); pyoxigraph reads \u0000.
+    refused(
+        "eight-digit \\u around a real SERVICE",
+        'ASK { ?s ?p "\\u00000022, \\u00000022" . SERVICE <{remote}> { } ?s ?p "\\u00000022" }',
+        "SERVICE",
+        "service",
+    ),
+    refused(
+        "SERVICE beside SPARQL 1.2 syntax",
+        "SELECT * { " + TRIPLE_TERM + " SERVICE <{remote}> " + SPO + " }",
+        "service",
+        "service",
+    ),
+    # SPARQL allows \u escapes anywhere in the text, but pyoxigraph only inside strings and
+    # IRIs: for the engine this is a syntax error. The guard refuses it all the same.
+    refused(
+        "\\u0053ERVICE", "SELECT * { \\u0053ERVICE <{remote}> " + SPO + " }", "service", "error"
+    ),
+    refused("SERVICE with no pattern", "SELECT * { SERVICE <{remote}> }", "service", "error"),
+    # --- FROM and FROM NAMED: only the store's own graphs ------------------------------------
+    refused("FROM", "SELECT * FROM <{remote}> WHERE " + SPO, "FROM", "runs"),
+    refused("FROM<...> with no space", "SELECT*FROM<{remote}>" + SPO, "FROM", "runs"),
+    refused("from, lower case", "select * from <{remote}> where " + SPO, "FROM", "runs"),
+    refused(
+        "FROM, a comment, then the IRI",
+        "SELECT * FROM # which graph\n <{remote}> WHERE " + SPO,
+        "FROM",
+        "runs",
+    ),
+    refused(
+        "FROM a prefixed name",
+        "PREFIX r: <{remote}#> SELECT * FROM r:graph WHERE " + SPO,
+        "FROM",
+        "runs",
+    ),
+    refused(
+        "FROM NAMED",
+        "SELECT * FROM NAMED <{remote}> WHERE { GRAPH ?g " + SPO + " }",
+        "FROM NAMED",
+        "runs",
+    ),
+    refused("FROM NAMED<...> with no space", "SELECT*FROM NAMED<{remote}>{}", "FROM NAMED", "runs"),
+    refused(
+        "one local FROM, one remote FROM NAMED",
+        "SELECT * FROM <{local}> FROM NAMED <{remote}> WHERE " + SPO,
+        "FROM NAMED",
+        "runs",
+    ),
+    refused(
+        "a relative IRI, no BASE",
+        "SELECT * FROM <test> WHERE " + SPO,
+        "FROM",
+        "runs",
+    ),
+    refused(
+        "BASE that makes a remote graph",
+        "BASE <{remote}/> SELECT * FROM <test> WHERE " + SPO,
+        "FROM",
+        "runs",
+    ),
+    refused(
+        "remote FROM beside SPARQL 1.2 syntax",
+        "SELECT * FROM <{remote}> { " + TRIPLE_TERM + " }",
+        "from",
+        "runs",
+    ),
+    # An escape in the IRI hides which graph it is from the guard: refused (fails closed).
+    refused(
+        "an escape in a local graph's IRI",
+        "SELECT * FROM <https://w3id.org/metakg/graph/tes\\u0074> WHERE " + SPO,
+        "FROM",
+        "runs",
+    ),
+    allowed("FROM a local graph", "SELECT * FROM <{local}> WHERE " + SPO),
+    allowed("FROM<local> with no space", "SELECT*FROM<{local}>" + SPO),
+    allowed("FROM NAMED a local graph", "SELECT * FROM NAMED <{local}> { GRAPH ?g " + SPO + " }"),
+    allowed(
+        "FROM a local graph by prefixed name",
+        f"PREFIX g: <{BASE}> SELECT * FROM g:test FROM NAMED g:test WHERE " + SPO,
+    ),
+    allowed("FROM a local graph by BASE", f"BASE <{BASE}> SELECT * FROM <test> WHERE " + SPO),
+    allowed(
+        "FROM local beside SPARQL 1.2 syntax",
+        "SELECT * FROM <{local}> { " + TRIPLE_TERM + " }",
+    ),
+    # --- LOAD and the other updates: this endpoint is read-only -----------------------------
+    refused("LOAD", "LOAD <{remote}>", "LOAD", "update"),
+    refused("load silent into", "load silent <{remote}> into graph <urn:g>", "LOAD", "update"),
+    refused(
+        "LOAD after a comment and a prefix",
+        "# fetch it\nPREFIX r: <{remote}#>\nLOAD r:data",
+        "LOAD",
+        "update",
+    ),
+    refused("INSERT DATA", "INSERT DATA { <urn:a> <urn:b> <urn:c> }", "INSERT", "update"),
+    refused("DELETE WHERE", "DELETE WHERE { ?s ?p ?o }", "DELETE", "update"),
+    refused(
+        "WITH ... DELETE ... INSERT",
+        "WITH <urn:g> DELETE { ?s ?p ?o } INSERT { ?s ?p 1 } WHERE { ?s ?p ?o }",
+        "DELETE",
+        "update",
+    ),
+    refused("DROP ALL", "DROP ALL", "DROP", "update"),
+    refused("CLEAR", "clear graph <urn:g>", "CLEAR", "update"),
+    refused("CREATE", "CREATE GRAPH <urn:g>", "CREATE", "update"),
+    refused("COPY", "COPY DEFAULT TO <urn:g>", "COPY", "update"),
+    refused("two operations", "DROP SILENT GRAPH <urn:g> ; LOAD <{remote}>", "LOAD", "update"),
+    # --- the words as data ------------------------------------------------------------------
+    allowed("'service' in a string", 'SELECT * { ?s ?p "service" }'),
+    allowed(
+        "a whole SERVICE clause in a string",
+        'SELECT * { BIND("SERVICE <{remote}> { ?s ?p ?o }" AS ?x) }',
+    ),
+    allowed(
+        "a SERVICE clause in a long string",
+        'SELECT * { BIND("""\nSERVICE <{remote}> {\n}\n""" AS ?x) }',
+    ),
+    allowed(
+        "escaped quotes inside a string",
+        'SELECT * { BIND("say \\"SERVICE <{remote}> {}\\" twice" AS ?x) }',
+    ),
+    allowed("'service' spelled with \\u", 'SELECT * { BIND("\\u0073ervice" AS ?x) }'),
+    allowed(
+        "a SERVICE clause in a comment",
+        "# SERVICE <{remote}> { ?s ?p ?o }\nSELECT * { ?s ?p ?o } LIMIT 1",
+    ),
+    allowed("FROM in a comment", "SELECT * # FROM <{remote}>\n{ ?s ?p ?o } LIMIT 1"),
+    allowed(
+        "the sd: vocabulary",
+        "PREFIX sd: <http://www.w3.org/ns/sparql-service-description#>\n"
+        "SELECT * { ?x a sd:Service ; sd:endpoint ?e }",
+    ),
+    allowed(
+        "'service' inside IRIs",
+        "SELECT * { <http://example.org/service> <http://example.org/load> ?o }",
+    ),
+    allowed(
+        "service, from and load as variables",
+        "SELECT ?service ?from ?load { ?service ?from ?load } LIMIT 1",
+    ),
+    allowed(
+        "service, from and load as prefixed names",
+        "PREFIX ex: <http://example.org/> SELECT * { ex:service ex:from ex:load }",
+    ),
+    allowed(
+        "'from' and 'load' in a FILTER",
+        'SELECT * { ?s ?p ?o FILTER(CONTAINS(STR(?o), "data from LOAD")) } LIMIT 1',
+    ),
+    allowed(
+        "'insert' and 'delete' in strings",
+        'SELECT * { VALUES ?x { "insert" "delete" "drop all" } }',
+    ),
+    # rdflib cannot read SPARQL 1.2 syntax, so the strict rules apply and refuse the word
+    # anywhere: a false refusal, failing closed.
+    refused(
+        "'service' in a string beside SPARQL 1.2 syntax",
+        "SELECT * { " + TRIPLE_TERM + ' BIND("no service here" AS ?x) }',
+        "service",
+        "runs",
+    ),
+    allowed("SPARQL 1.2 syntax", "SELECT * { " + TRIPLE_TERM + " }"),
+    allowed("VERSION", 'VERSION "1.2" ASK { }'),
+    # --- nesting ----------------------------------------------------------------------------
+    allowed(f"{MAX_NESTING} levels of braces", "ASK " + "{" * MAX_NESTING + "}" * MAX_NESTING),
+    refused(
+        f"{MAX_NESTING + 1} levels of braces",
+        "ASK " + "{" * (MAX_NESTING + 1) + "}" * (MAX_NESTING + 1),
+        "nest",
+        "runs",
+    ),
+    refused(
+        "3000 levels of brackets in a string",
+        'ASK { BIND("' + "(" * 3000 + '" AS ?x) }',
+        "nest",
+        "runs",
+    ),
+    # Too deep for rdflib's parser (RecursionError): the strict rules refuse the word.
+    refused(
+        "50 levels of parentheses and 'from' in a string",
+        "SELECT * { BIND(" + "(" * 50 + '"from"' + ")" * 50 + " AS ?x) }",
+        "from",
+        "runs",
+    ),
+    allowed(
+        "50 levels of parentheses",
+        "SELECT * { BIND(" + "(" * 50 + '"x"' + ")" * 50 + " AS ?x) }",
+    ),
+    # --- syntax errors: the engine answers them ---------------------------------------------
+    allowed("a misspelt keyword", "SELEC * { ?s ?p ?o }", "error"),
+    allowed("an unclosed brace", "SELECT * { ?s ?p ?o", "error"),
+]
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
+def test_guard_verdict(row: Row) -> None:
+    reasons = refusals(row.query(), local_graphs=LOCAL_GRAPHS)
+    if row.refused_for is None:
+        assert reasons == [], reasons
+    else:
+        assert reasons, "allowed, but must be refused"
+        assert row.refused_for.casefold() in " ".join(reasons).casefold(), reasons
+
+
+def test_table_is_large_and_covers_both_verdicts() -> None:
+    assert len(ROWS) >= 40
+    assert len({row.name for row in ROWS}) == len(ROWS)
+    verdicts = {row.refused_for is None for row in ROWS}
+    assert verdicts == {True, False}
+
+
+@pytest.mark.parametrize(
+    "row",
+    [row for row in ROWS if row.engine in ("runs", "error")],
+    ids=[row.name for row in ROWS if row.engine in ("runs", "error")],
+)
+def test_engine_reads_the_row_as_the_table_says(row: Row) -> None:
+    """The table's claim about pyoxigraph, checked on an empty in-memory store (rows that
+    would call {remote} or write are checked against a canary in test_sparql_safety.py)."""
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.NamedNode("urn:c")))
+    store.add(
+        ox.Quad(
+            ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.NamedNode("urn:c"), ox.NamedNode(LOCAL)
+        )
+    )
+    if row.engine == "error":
+        with pytest.raises(SyntaxError):
+            store.query(row.query(), base_iri=ENDPOINT)
+        return
+    result = store.query(row.query(), base_iri=ENDPOINT)
+    if not isinstance(result, ox.QueryBoolean):
+        list(result)
+
+
+def test_base_iri_given_by_the_caller_resolves_relative_graphs() -> None:
+    text = "SELECT * FROM <test> WHERE { ?s ?p ?o }"
+    assert refusals(text, local_graphs=LOCAL_GRAPHS, base_iri=BASE) == []
+    assert refusals(text, local_graphs=LOCAL_GRAPHS, base_iri=REMOTE + "/")
+    assert refusals(text, local_graphs=LOCAL_GRAPHS)
+
+
+def test_refusal_names_the_remote_graph() -> None:
+    (reason,) = refusals(
+        "PREFIX r: <http://remote.example/> SELECT * FROM r:g WHERE { ?s ?p ?o }",
+        local_graphs=LOCAL_GRAPHS,
+    )
+    assert "<http://remote.example/g>" in reason
+
+
+def test_update_refusal_names_every_operation() -> None:
+    (reason,) = refusals("DROP ALL ; LOAD <http://remote.example/>", local_graphs=LOCAL_GRAPHS)
+    assert "DROP" in reason and "LOAD" in reason and "read-only" in reason
+
+
+def test_verdicts_do_not_depend_on_the_cache() -> None:
+    """The same text decided cold, from the cache, and for a text too long to be cached."""
+    text = "SELECT * FROM <" + REMOTE + '> WHERE { ?s ?p "service" }'
+    long_text = text + "\n#" + "x" * guard.CACHED_CHARS
+    guard._examine_cached.cache_clear()
+    first = refusals(text, local_graphs=LOCAL_GRAPHS)
+    again = refusals(text, local_graphs=LOCAL_GRAPHS)
+    uncached = refusals(long_text, local_graphs=LOCAL_GRAPHS)
+    assert first == again == uncached
+    assert len(first) == 1 and "FROM" in first[0]
