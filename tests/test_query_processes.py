@@ -1,6 +1,6 @@
 """The pieces between the SPARQL endpoint and pyoxigraph: the channel to a query process, the
 store a query process reads (an in-memory copy of small stores), the answer with its row
-count, and the guard's shortcut for ASCII text. Real sockets, real processes, real stores.
+count. Real sockets, real processes, real stores.
 """
 
 from __future__ import annotations
@@ -13,11 +13,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from graph.store import KnowledgeStore
-from queries.guard import refusals
 from server.sparql.channel import Channel
 from server.sparql.query_worker import (
     RowCapExceeded,
@@ -203,43 +200,3 @@ def test_graphs_keep_every_triple(numbers: ox.Store, accept: str) -> None:
     parsed = ox.parse(answer.body, format=ox.RdfFormat.from_media_type(accept))
     assert {quad.triple for quad in parsed} == {quad.triple for quad in numbers}
     assert answer.rows == 240
-
-
-# --- the guard's ASCII shortcut --------------------------------------------------------------
-
-WORDS = st.sampled_from(
-    [
-        "SELECT",
-        "*",
-        "{",
-        "}",
-        "?s",
-        "service",
-        "SeRvIcE",
-        "xservice",
-        "service-x",
-        "load",
-        "LOAD",
-        "<http://a/>",
-        "silent",
-        "from",
-        "FROM",
-        "named",
-        "<urn:g>",
-        "ex:g",
-        '"from"',
-        "(",
-        ")",
-        "loader",
-    ]
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(WORDS, max_size=12), st.sampled_from([" ", "\n", "\t", ""]))
-def test_ascii_shortcut_decides_as_the_patterns_do(words: list[str], sep: str) -> None:
-    """For ASCII text the guard may skip a pattern whose keyword is absent; a non-ASCII
-    prefix and a space force every pattern to run, and must not change the verdict."""
-    text = sep.join(words)
-    graphs = {"urn:g"}
-    assert refusals(text, local_graphs=graphs) == refusals("é " + text, local_graphs=graphs)
