@@ -33,7 +33,7 @@ from graph.model import NodeRecord, Record, SourceLocation, SubclassRecord
 from graph.vocab import Category
 from ingest.problems import Level, Problems
 from ingest.registry import register
-from ingest.tabular import content_lines, delimiter_for
+from ingest.tabular import delimiter_for, header_record, read_records
 
 ORIGIN = "disease_ontology"
 COLUMNS: tuple[str, ...] = ("id", "label", "subClassOf")
@@ -156,17 +156,18 @@ class _Terms:
 def ingest_disease_ontology(path: Path, problems: Problems) -> Iterator[Record]:
     """Yield a :class:`NodeRecord` per DOID term, then a :class:`SubclassRecord` per parent."""
     file = str(path)
-    numbered = content_lines(path, problems, COLUMNS)
-    if not numbered:
+    records = read_records(path, problems)
+    first = header_record(records, path, problems, COLUMNS)
+    if first is None:
         return
-    delimiter = delimiter_for(path)
-    header = _read_header(file, numbered[0], delimiter, problems)
+    header = _read_header(file, first.line, _stripped(first.cells), problems)
     if header is None:
         return
     terms = _Terms.empty()
     refs: dict[tuple[str, str], _ParentRef] = {}
-    for number, line in numbered[1:]:
-        node = _read_row(file, number, split_row(line, delimiter), header, terms, refs, problems)
+    for record in records:
+        cells = _stripped(record.cells)
+        node = _read_row(file, record.line, cells, header, terms, refs, problems)
         if node is not None:
             yield node
     yield from _resolve_parents(file, list(refs.values()), terms, problems)
@@ -180,11 +181,11 @@ class _Header:
     width: int
 
 
-def _read_header(
-    file: str, header: tuple[int, str], delimiter: str, problems: Problems
-) -> _Header | None:
-    number, line = header
-    names = split_row(line, delimiter)
+def _stripped(cells: list[str]) -> list[str]:
+    return [cell.strip() for cell in cells]
+
+
+def _read_header(file: str, number: int, names: list[str], problems: Problems) -> _Header | None:
     folded = [name.casefold() for name in names]
     index: dict[str, int] = {}
     ok = True
