@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from importlib import metadata
-
 
 def version() -> str:
+    # importlib.metadata costs about 25 ms to import: only when a version is asked for.
+    from importlib import metadata
+
     try:
         return metadata.version("metakg")
     except metadata.PackageNotFoundError:

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from graph.store import default_store_path
-
 
 @dataclass(frozen=True)
 class Setting:
@@ -60,6 +58,14 @@ def _url(value: str) -> str:
     return value
 
 
+def _default_store() -> Path:
+    # graph.store pulls in pyoxigraph, networkx and the SHACL shapes: imported only when the
+    # default is needed, so that `metakg --help` (which prints this table) starts fast.
+    from graph.store import default_store_path
+
+    return default_store_path()
+
+
 def _flag(value: str) -> bool:
     folded = value.strip().casefold()
     if folded in ("1", "true", "yes", "on"):
@@ -72,7 +78,7 @@ def _flag(value: str) -> bool:
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "store",
-        default_store_path,
+        _default_store,
         lambda value: Path(value).expanduser(),
         "Directory of the knowledge base store (default: the per-user data directory).",
     ),
@@ -103,6 +109,15 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
         "Query processes per server worker, at least one per thread (a runaway query is "
         "stopped by ending its process).",
+    ),
+    Setting(
+        "query_slots",
+        lambda: 2,
+        _positive_int,
+        "User SPARQL queries one server worker runs at once, each in a query process of its "
+        "own at low CPU priority and on a thread of its own (beyond `threads`), so that lookups "
+        "and named queries never wait for them; a query that finds every slot taken for 0.5 s "
+        "is answered 503 with Retry-After.",
     ),
     Setting(
         "query_memory",

@@ -1,27 +1,27 @@
-"""The ``metakg`` command line: build, validate, stats, show."""
+"""The ``metakg`` command line: build, validate, stats, show, and the group every command hangs on.
+
+Start-up is kept short (``metakg --help`` in well under 0.3 s): this module imports only click
+and the settings table at import time; each command imports what it needs (pyoxigraph, the
+ingestors, the HTTP app, the simulator) when it runs. The commands that live in modules of
+their own (``LAZY_COMMANDS``) are imported only when they are run or their own help is asked
+for; ``metakg --help`` lists them with the one-line help recorded here (a test checks that it
+is the command's own). tests/test_cli_startup.py keeps the heavy packages out of the help.
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from graph import shacl, stats
-from graph.backend import Knowledge, open_backend
-from graph.rdf import OxigraphSink
-from graph.sinks import write_all
-from graph.store import StoreError, is_store, write_store
-from ingest.curated import default_data_dir
-from ingest.pipeline import KnowledgeBase, assemble, plan_sources
-from ingest.problems import MetakgError, Problems, ValidationFailed
-from ingest.references import generate_references_tsv
-from queries import lookup
-from server import version
 from server.settings import (
     SettingError,
     describe_settings,
@@ -29,6 +29,11 @@ from server.settings import (
     release_date,
     settings_with,
 )
+
+if TYPE_CHECKING:
+    from graph.backend import Knowledge
+    from ingest.pipeline import KnowledgeBase
+    from ingest.problems import ValidationFailed
 
 
 def _progress(message: str) -> None:
@@ -58,6 +63,8 @@ def _knowledge(option: Path | None) -> Knowledge:
     except SettingError as exc:
         _fail(str(exc), 2)
         raise  # unreachable
+    from graph.backend import open_backend
+
     return open_backend(settings, option).current()
 
 
@@ -68,6 +75,9 @@ def _where(knowledge: Knowledge) -> str:
 
 def _load(paths: Sequence[Path]) -> KnowledgeBase:
     """Plan and assemble: the curated sources plus ``paths`` (the curated directory once)."""
+    from ingest.curated import default_data_dir
+    from ingest.pipeline import assemble, plan_sources
+
     data = default_data_dir().resolve()
     extra = [p for p in paths if Path(p).resolve() != data]
     curated = len(extra) == len(paths) or any(Path(p).resolve() == data for p in paths)
@@ -83,11 +93,126 @@ def _report_problems(error: ValidationFailed) -> None:
     click.echo(f"{len(errors)} error(s) found.", err=True)
 
 
+@dataclass(frozen=True)
+class LazyCommand:
+    """A command defined in a module of its own, imported when it is first needed."""
+
+    module: str
+    attribute: str
+    short_help: str  # what `metakg --help` lists: the command's own short help
+
+    def placeholder(self) -> click.Command:
+        """A stand-in with the recorded help, to list the command without importing it."""
+        return click.Command(self.attribute, help=self.short_help)
+
+
+LAZY_COMMANDS: Mapping[str, LazyCommand] = {
+    "diff": LazyCommand(
+        "server.cli.diff",
+        "diff",
+        "Compare two built stores: counts by category, predicate and source, inputs, and the "
+        "nodes and assertions added, removed or changed from OLD to NEW.",
+    ),
+    "export": LazyCommand(
+        "server.cli.export",
+        "export",
+        "Export the graph, or a part of it, for Cytoscape, Gephi, Neo4j, RDF tools or a "
+        "browser.",
+    ),
+    "load": LazyCommand(
+        "server.cli.load",
+        "load",
+        "Load big RDF or KGX FILES into named graphs of the store, streaming.",
+    ),
+    "neo4j": LazyCommand(
+        "server.cli.neo4j",
+        "neo4j_group",
+        "Push the graph into Neo4j, or run a named query's Cypher twin there.",
+    ),
+    "push": LazyCommand(
+        "server.cli.push",
+        "push",
+        "Publish the built store to a remote SPARQL 1.1 store (e.g. `oxigraph serve`).",
+    ),
+    "releases": LazyCommand(
+        "server.cli.releases",
+        "releases",
+        "List the releases kept beside a store, or roll back to one of them.",
+    ),
+    "simulate": LazyCommand(
+        "server.cli.simulate",
+        "simulate",
+        "Simulate the metastatic cascade for a cancer type and a gene profile.",
+    ),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose commands in ``LAZY_COMMANDS`` are imported on first use (the
+    "lazily loading subcommands" pattern of click's documentation). Listing them in the help
+    uses the recorded short help, so ``metakg --help`` imports none of them."""
+
+    def __init__(self, *args: Any, lazy: Mapping[str, LazyCommand], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(self.lazy))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = self.commands.get(cmd_name)
+        if found is not None or cmd_name not in self.lazy:
+            return found
+        entry = self.lazy[cmd_name]
+        command = getattr(importlib.import_module(entry.module), entry.attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{entry.module}.{entry.attribute} is not a click command")
+        self.add_command(command, cmd_name)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            command = self.commands.get(name)
+            if command is None:
+                text = self.lazy[name].placeholder().get_short_help_str(limit)
+            elif command.hidden:
+                continue
+            else:
+                text = command.get_short_help_str(limit)
+            rows.append((name, text))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from server import version
+
+    click.echo(f"metakg, version {version()}")
+    ctx.exit()
+
+
 @click.group(
+    cls=LazyGroup,
+    lazy=LAZY_COMMANDS,
     epilog="Settings come from environment variables:\n\n" + describe_settings(),
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-@click.version_option(version(), prog_name="metakg")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and exit.",
+)
 def main() -> None:
     """metakg: a metastasis knowledge graph (Nguyen, Bos & Massagué 2009 and its references)."""
 
@@ -114,7 +239,9 @@ def build(store: Path | None, sources: tuple[Path, ...], as_json: bool) -> None:
     """
     target = _store_path(store)
     started = time.perf_counter()
-    summary = _build(target, sources)
+    with writing(target):
+        _recover(target)
+        summary = _build(target, sources)
     elapsed = time.perf_counter() - started
     if as_json:
         click.echo(json.dumps({"store": str(target), **summary}, indent=2))
@@ -123,8 +250,53 @@ def build(store: Path | None, sources: tuple[Path, ...], as_json: bool) -> None:
     click.echo(render_summary(summary))
 
 
+@contextmanager
+def writing(target: Path, *, create: bool = True) -> Iterator[None]:
+    """Hold the single-writer lock of the store at ``target`` for the whole of a writing
+    command, taken before anything is read: a second writer fails at once with a message
+    naming the lock, and the writer that started first wins. ``create``: make the directory
+    the store (and its lock file) goes in; without it, a missing directory is left to the
+    command to report (no store can be there, so there is nothing to lock)."""
+    from graph.store import StoreLocked
+
+    try:
+        with _writer_lock(target, create=create):
+            yield
+    except StoreLocked as exc:
+        _fail(f"{exc}; nothing was changed")
+
+
+@contextmanager
+def _writer_lock(target: Path, *, create: bool = True) -> Iterator[None]:
+    """graph.store.writer_lock, after creating the directory the lock file lives in."""
+    from graph.store import writer_lock
+
+    if not create and not target.parent.is_dir():
+        yield
+        return
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _fail(f"cannot create the directory of the store {target}: {exc}")
+    with writer_lock(target):
+        yield
+
+
+def _recover(target: Path) -> None:
+    """Clean up what killed builds left beside ``target`` (under the writer lock), saying
+    what was done on standard error."""
+    from graph.store import recover
+
+    for message in recover(target):
+        _progress(message)
+
+
 def _build(target: Path, sources: Sequence[Path]) -> dict[str, Any]:
     """Assemble and write the store; on any problem print them all and exit 1."""
+    from graph.store import write_store
+    from ingest.problems import MetakgError, ValidationFailed
+    from server import version
+
     try:
         kb = _load(sources)
         for warning in kb.warnings:
@@ -166,9 +338,10 @@ def serve(
     workers: int | None,
     threads: int | None,
 ) -> None:
-    """Serve the HTTP API and the SPARQL endpoint with Granian (building the store first if
-    there is none). With METAKG_SPARQL_ENDPOINT set (and no --store), serve that remote
-    SPARQL store instead: the processes keep no state, so several can serve one store."""
+    """Serve the HTTP API and the SPARQL endpoint with Granian (building the curated store
+    first if none was ever built at the store path; failing if one went missing). With
+    METAKG_SPARQL_ENDPOINT set (and no --store), serve that remote SPARQL store instead: the
+    processes keep no state, so several can serve one store."""
     from server.http.wsgi import serve as run_server
 
     overrides = {
@@ -192,9 +365,7 @@ def serve(
         source = f"the remote SPARQL store {settings['sparql_endpoint']}"
     else:
         source = str(settings["store"])
-        if not is_store(settings["store"]):
-            _progress(f"no knowledge base at {settings['store']} yet; building it first ...")
-            _build(settings["store"], ())
+        _prepare_store(settings["store"])
     _progress(
         f"serving {source} on http://{settings['host']}:{settings['port']}/ "
         f"({settings['workers']} workers x {settings['threads']} threads; "
@@ -203,20 +374,64 @@ def serve(
     run_server(settings)
 
 
+def _prepare_store(target: Path) -> None:
+    """Before serving: clean up after killed builds, and build the store if none was ever
+    built. When another process is writing the store (a build in progress), leave the
+    leftovers to it and serve the current release."""
+    from graph.store import StoreLocked, is_store
+
+    try:
+        with _writer_lock(target):
+            _recover(target)
+            _serve_or_build(target)
+    except StoreLocked as exc:
+        if not is_store(target):
+            _fail(f"{exc}; there is no store to serve until it is done")
+        _progress(f"{exc}; serving the release there now")
+
+
+def _serve_or_build(target: Path) -> None:
+    """Make sure there is a store to serve at ``target``: build the curated sources only when
+    no store was ever built there; fail when one was and went missing (rebuilding then would
+    silently drop the --source files it was built from)."""
+    from graph.store import is_store, was_built
+
+    if is_store(target):
+        return
+    if was_built(target):
+        _fail(
+            f"the store at {target} went missing (a store was built there before); nothing "
+            "was rebuilt, since that would drop any --source files it was built from. Rebuild "
+            f"it with `metakg build --store {target} --source ...` (the same --source files "
+            f"as before), or go back to a kept release with `metakg releases list --store "
+            f"{target}` and `metakg releases rollback --store {target}`"
+        )
+    _progress(
+        f"no knowledge base at {target}, and none was ever built there: building the "
+        "curated sources only (no --source files; run `metakg build --source FILE` to add "
+        "yours) ..."
+    )
+    _build(target, ())
+
+
 @main.command(name="stats")
 @click.option("--store", type=click.Path(path_type=Path), help="Store directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def stats_command(store: Path | None, as_json: bool) -> None:
     """Counts of the built store: nodes, edges by predicate, assertions by confidence."""
+    from graph import stats
+    from graph.store import StoreError
+
     try:
         knowledge = _knowledge(store)
         summary = stats.from_rdf(knowledge.rdf)
     except StoreError as exc:
         _fail(str(exc))
+    where = {"store": _where(knowledge), "release": knowledge.release}
     if as_json:
-        click.echo(json.dumps({"store": _where(knowledge), **summary}, indent=2))
+        click.echo(json.dumps({**where, **summary}, indent=2))
     else:
-        click.echo(f"Store: {_where(knowledge)}\n")
+        click.echo(f"Store: {where['store']}\nRelease: {where['release']}\n")
         click.echo(render_summary(summary))
 
 
@@ -228,6 +443,11 @@ def validate(paths: tuple[Path, ...]) -> None:
     Runs every ingestor check, resolves every name, and validates the resulting RDF against
     the SHACL shapes.
     """
+    from graph import shacl
+    from graph.rdf import OxigraphSink
+    from graph.sinks import write_all
+    from ingest.problems import ValidationFailed
+
     try:
         kb = _load(paths)
     except ValidationFailed as exc:
@@ -253,6 +473,9 @@ def validate(paths: tuple[Path, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def show(name: str, store: Path | None, as_json: bool) -> None:
     """Show an entity (symbol, alias, CURIE or label) and every assertion about it."""
+    from graph.store import StoreError
+    from queries import lookup
+
     try:
         graph = _knowledge(store).graph
     except StoreError as exc:
@@ -289,6 +512,9 @@ def show(name: str, store: Path | None, as_json: bool) -> None:
 )
 def references(page: Path, ids: Path | None, output: Path | None) -> None:
     """Parse a numbered, Nature-style reference list into the references.tsv format."""
+    from ingest.problems import Problems
+    from ingest.references import generate_references_tsv
+
     problems = Problems()
     text = generate_references_tsv(page, ids, problems)
     for problem in problems:
@@ -361,7 +587,8 @@ def list_queries() -> None:
 @FORMAT_OPTION
 def query(name: str, params: tuple[str, ...], store: Path | None, fmt: str) -> None:
     """Run a named query (see `metakg queries`)."""
-    from queries import named
+    from graph.errors import MetakgError
+    from queries import lookup, named
 
     raw: dict[str, str] = {}
     for item in params:
@@ -394,6 +621,7 @@ def sparql(text: str, store: Path | None, fmt: str) -> None:
     """Run a SPARQL query on the store (read-only; the same guard as the HTTP endpoint)."""
     import pyoxigraph as ox
 
+    from graph.errors import MetakgError
     from queries.guard import refusals
 
     if text.startswith("@"):
@@ -454,12 +682,6 @@ def render_summary(summary: dict[str, Any]) -> str:
         lines.append(f"Resting only on a retracted paper: {retracted}")
     return "\n".join(lines)
 
-
-from server.cli.export import export  # noqa: E402  (the commands import this module lazily)
-from server.cli.simulate import simulate  # noqa: E402
-
-main.add_command(simulate)
-main.add_command(export)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

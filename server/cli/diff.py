@@ -8,14 +8,12 @@ from pathlib import Path
 
 import click
 
-from graph.diff import diff_graphs, render_text
-from graph.store import GRAPH_FILE, MANIFEST_FILE, RDF_DIR, KnowledgeStore, is_store
-from server.cli.commands import main
-
 
 def _store_dir(path: Path, which: str) -> Path:
     """The store directory ``path`` names: the directory itself, or a file or the RDF
     directory inside one. Exits with a clear message when it is not a store."""
+    from graph.store import GRAPH_FILE, MANIFEST_FILE, RDF_DIR, is_store
+
     if is_store(path):
         return path
     if path.name in (MANIFEST_FILE, GRAPH_FILE, RDF_DIR) and is_store(path.parent):
@@ -29,7 +27,7 @@ def _store_dir(path: Path, which: str) -> Path:
     sys.exit(2)
 
 
-@main.command()
+@click.command()
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (keys in a fixed order).")
@@ -37,6 +35,9 @@ def _store_dir(path: Path, which: str) -> Path:
 def diff(old: Path, new: Path, as_json: bool, exit_code: bool) -> None:
     """Compare two built stores: counts by category, predicate and source, inputs, and the
     nodes and assertions added, removed or changed from OLD to NEW."""
+    from graph.diff import diff_graphs, render_text
+    from graph.store import KnowledgeStore
+
     before = KnowledgeStore(_store_dir(old, "OLD"))
     after = KnowledgeStore(_store_dir(new, "NEW"))
     found = diff_graphs(

@@ -10,21 +10,23 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from graph.errors import MetakgError
-from ingest.bulk import LoadReport, load_into_store
 from ingest.bulk_files import CHUNK_BYTES, FORMAT_NAMES, BulkSource, plan
 from ingest.problems import Problems, ValidationFailed
-from server.cli.commands import _fail, _report_problems, _store_path, main
+from server.cli.commands import _fail, _report_problems, _store_path, writing
 from server.settings import SettingError, load_settings
 
+if TYPE_CHECKING:
+    from ingest.bulk import LoadReport
 
-@main.command()
+
+@click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--store", type=click.Path(path_type=Path), help="Store directory (default: METAKG_STORE)."
@@ -83,21 +85,10 @@ def load(
     The REST lookups and the simulator see only what `metakg build` wrote; use
     `build --source` for small files that should be part of the graph itself.
     """
-    problems = Problems()
-    sources = plan(files, problems, fmt=fmt, graph=graph)
-    where = "the remote store" if remote else "the store"
-    if problems.errors:
-        _report_problems(ValidationFailed(problems))
-        _fail(f"load refused; {where} was not changed")
-    terminal = sys.stderr.isatty() and not as_json
-    try:
-        with _progress_bar(sources, terminal) as (on_bytes, notify):
-            report = _run(sources, store, remote, strict, chunk_mb << 20, on_bytes, notify)
-    except ValidationFailed as exc:
-        _report_problems(exc)
-        _fail(f"load failed; {where} was not changed")
-    except MetakgError as exc:
-        _fail(f"{exc}; {where} was not changed")
+    # The store's writer lock is taken before any file is read: a second writer fails at once.
+    target = None if remote else _store_path(store)
+    with nullcontext() if target is None else writing(target, create=False):
+        report = _load(files, target, remote, fmt, graph, strict, chunk_mb, as_json)
     for warning in report.warnings:
         click.echo(str(warning), err=True)
     if as_json:
@@ -112,6 +103,34 @@ def load(
     click.echo(summary_line(report))
 
 
+def _load(
+    files: tuple[Path, ...],
+    target: Path | None,
+    remote: bool,
+    fmt: str | None,
+    graph: str | None,
+    strict: bool,
+    chunk_mb: int,
+    as_json: bool,
+) -> LoadReport:
+    problems = Problems()
+    sources = plan(files, problems, fmt=fmt, graph=graph)
+    where = "the remote store" if remote else "the store"
+    if problems.errors:
+        _report_problems(ValidationFailed(problems))
+        _fail(f"load refused; {where} was not changed")
+    terminal = sys.stderr.isatty() and not as_json
+    try:
+        with _progress_bar(sources, terminal) as (on_bytes, notify):
+            return _run(sources, target, remote, strict, chunk_mb << 20, on_bytes, notify)
+    except ValidationFailed as exc:
+        _report_problems(exc)
+        _fail(f"load failed; {where} was not changed")
+    except MetakgError as exc:
+        _fail(f"{exc}; {where} was not changed")
+    raise AssertionError("unreachable")  # _fail exits
+
+
 def _run(
     sources: Sequence[BulkSource],
     store: Path | None,
@@ -122,6 +141,8 @@ def _run(
     notify: Callable[[str], None] | None,
 ) -> LoadReport:
     if not remote:
+        from ingest.bulk import load_into_store
+
         return load_into_store(
             _store_path(store),
             sources,

@@ -25,7 +25,7 @@ from graph.cypher import BATCH_SIZE, SCHEMA, Engine
 from graph.errors import MetakgError
 from graph.store import KnowledgeStore
 from server import version
-from server.cli.commands import FORMAT_OPTION, _fail, _progress, _rows_out, _store_path, main
+from server.cli.commands import FORMAT_OPTION, _fail, _progress, _rows_out, _store_path
 from server.settings import SettingError, load_settings
 
 
@@ -71,7 +71,7 @@ def _open(store: Path | None) -> KnowledgeStore:
         raise  # unreachable
 
 
-@main.group(name="neo4j")
+@click.group(name="neo4j")
 def neo4j_group() -> None:
     """Push the graph into Neo4j, or run a named query's Cypher twin there."""
 

@@ -21,7 +21,7 @@ from graph.errors import MetakgError
 from graph.remote import RemoteStore
 from graph.store import KnowledgeStore
 from graph.vocab import METAKG
-from server.cli.commands import _fail, _progress, _store_path, main
+from server.cli.commands import _fail, _progress, _store_path
 from server.settings import SettingError, load_settings
 
 #: Bytes per upload request body chunk.
@@ -87,7 +87,7 @@ class _Counter:
             yield quad
 
 
-@main.command()
+@click.command()
 @click.option("--store", type=click.Path(path_type=Path), help="Store directory to publish.")
 @click.option("--endpoint", help="Query endpoint (default: METAKG_SPARQL_ENDPOINT).")
 @click.option("--update-endpoint", help="Update endpoint (default: METAKG_SPARQL_UPDATE_ENDPOINT).")
