@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from queries import guard
 from queries.guard import MAX_NESTING, refusals
@@ -21,7 +23,9 @@ from queries.guard import MAX_NESTING, refusals
 REMOTE = "http://remote.example/sparql"
 LOCAL = "https://w3id.org/metakg/graph/test"
 BASE = "https://w3id.org/metakg/graph/"
-LOCAL_GRAPHS = frozenset({LOCAL})
+#: A local graph whose IRI needs an escape when written as a prefixed name (g:test\#2).
+LOCAL_FRAGMENT = "https://w3id.org/metakg/graph/test#2"
+LOCAL_GRAPHS = frozenset({LOCAL, LOCAL_FRAGMENT})
 #: The base IRI the endpoint gives the engine: its own URL.
 ENDPOINT = "http://127.0.0.1:8000/sparql"
 
@@ -96,7 +100,8 @@ ROWS = [
     ),
     refused(
         "comment ended by a carriage return",
-        "SELECT * { ?s ?p ?o # a note\r SERVICE <{remote}> " + SPO + " }",
+        # (pyoxigraph ends the comment at CR; rdflib's grammar only at LF)
+        "SELECT * { ?s ?p ?o # a note\r SERVICE <{remote}> " + SPO + "\n}",
         "SERVICE",
         "service",
     ),
@@ -152,18 +157,18 @@ ROWS = [
     refused(
         "in DESCRIBE", "DESCRIBE ?s WHERE { SERVICE <{remote}> " + SPO + " }", "SERVICE", "service"
     ),
-    # pyoxigraph decodes \u only inside strings and IRIs; rdflib would decode it everywhere
-    # and read one long string """, " . SERVICE ... """ here.
+    # pyoxigraph decodes \u only inside strings and IRIs; rdflib's parseQuery decodes it
+    # everywhere first and would read one long string """" . SERVICE ... """ here (and
+    # \u00000022 as one eight-digit escape, where pyoxigraph reads \u0000 then "0022").
     refused(
         "escaped quotes around a real SERVICE",
-        'ASK { ?s ?p "\\u0022, \\u0022" . SERVICE <{remote}> { } ?s ?p "\\u0022" }',
+        'ASK { ?s ?p "\\u0022\\u0022" . SERVICE <{remote}> { } ?s ?p "\\u0022" }',
         "SERVICE",
         "service",
     ),
-    # rdflib would take \u00000022 as one 8-digit escape (a quote); pyoxigraph reads \u0000.
     refused(
         "eight-digit \\u around a real SERVICE",
-        'ASK { ?s ?p "\\u00000022, \\u00000022" . SERVICE <{remote}> { } ?s ?p "\\u00000022" }',
+        'ASK { ?s ?p "\\u00000022\\u00000022" . SERVICE <{remote}> { } ?s ?p "\\u00000022" }',
         "SERVICE",
         "service",
     ),
@@ -239,6 +244,10 @@ ROWS = [
     allowed(
         "FROM a local graph by prefixed name",
         f"PREFIX g: <{BASE}> SELECT * FROM g:test FROM NAMED g:test WHERE " + SPO,
+    ),
+    allowed(
+        "FROM a local graph by an escaped prefixed name",
+        f"PREFIX g: <{BASE}> SELECT * FROM g:test\\#2 WHERE " + SPO,
     ),
     allowed("FROM a local graph by BASE", f"BASE <{BASE}> SELECT * FROM <test> WHERE " + SPO),
     allowed(
@@ -424,3 +433,100 @@ def test_verdicts_do_not_depend_on_the_cache() -> None:
     uncached = refusals(long_text, local_graphs=LOCAL_GRAPHS)
     assert first == again == uncached
     assert len(first) == 1 and "FROM" in first[0]
+
+
+# --- generated queries whose verdict is known by construction ------------------------------
+
+SEPARATORS = st.sampled_from([" ", "\n", "\t", " # FROM <x> SERVICE\n", "\r"])
+DECOYS = st.sampled_from(
+    [
+        '?s ?p "service" .',
+        '?s ?p "FROM <http://remote.example/g>" .',
+        "?s ?p '''SERVICE <http://remote.example/> { }''' .",
+        "?service ?from ?load .",
+        "?s <http://example.org/service> ?o .",
+        'FILTER(?s != "insert data")',
+        "# SERVICE <http://remote.example/> { ?s ?p ?o }\n",
+    ]
+)
+
+
+@st.composite
+def service_clause(draw: st.DrawFn) -> str:
+    keyword = draw(st.sampled_from(["SERVICE", "service", "Service"]))
+    silent = draw(st.sampled_from(["", " SILENT", " silent"]))
+    target = draw(st.sampled_from([f"<{REMOTE}>", "r:endpoint", "?endpoint"]))
+    sep = draw(SEPARATORS)
+    return f"{keyword}{silent}{sep}{target}{sep}{{ ?a ?b ?c }}"
+
+
+@st.composite
+def pattern(draw: st.DrawFn, depth: int = 0) -> tuple[str, bool]:
+    """A group graph pattern's contents, and whether it holds a SERVICE clause."""
+    pieces = draw(st.lists(DECOYS, max_size=3))
+    has_service = draw(st.booleans())
+    if has_service:
+        pieces.append(draw(service_clause()))
+    if depth < 2 and draw(st.booleans()):
+        inner, inner_service = draw(pattern(depth + 1))
+        wrapper = draw(
+            st.sampled_from(
+                [
+                    "OPTIONAL { %s }",
+                    "MINUS { %s }",
+                    "FILTER EXISTS { %s }",
+                    "FILTER NOT EXISTS { %s }",
+                    "{ %s } UNION { BIND(1 AS ?u) }",
+                    "{ SELECT * WHERE { %s } }",
+                    "GRAPH ?g { %s }",
+                ]
+            )
+        )
+        pieces.append(wrapper % inner)
+        has_service = has_service or inner_service
+    order = draw(st.permutations(pieces))
+    return " ".join(order), has_service
+
+
+@st.composite
+def dataset_clause(draw: st.DrawFn) -> tuple[str, bool]:
+    """FROM or FROM NAMED, and whether the graph is remote."""
+    keyword = draw(st.sampled_from(["FROM", "from", "FROM NAMED", "from named"]))
+    remote = draw(st.booleans())
+    spelling = draw(st.sampled_from(["iri", "prefixed", "relative"]))
+    if spelling == "iri":
+        target = f"<{REMOTE}/g>" if remote else f"<{LOCAL}>"
+        sep = draw(st.sampled_from(["", " ", "#c\n", "\n\t"]))
+    else:
+        if spelling == "prefixed":
+            target = "r:g" if remote else "l:test"
+        else:  # resolved against BASE <{BASE}>
+            target = "<../../remote/g>" if remote else "<test>"
+        sep = draw(st.sampled_from([" ", "#c\n", "\n\t"]))
+    return f"{keyword}{sep}{target}", remote
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    datasets=st.lists(dataset_clause(), max_size=2),
+    where=pattern(),
+    sep=SEPARATORS,
+)
+def test_generated_queries(
+    datasets: list[tuple[str, bool]], where: tuple[str, bool], sep: str
+) -> None:
+    body, has_service = where
+    prologue = f"BASE <{BASE}>\nPREFIX l: <{BASE}>\nPREFIX r: <http://remote.example/>\n"
+    text = (
+        prologue
+        + "SELECT *"
+        + "".join(sep + clause for clause, _ in datasets)
+        + f"{sep}WHERE {{ VALUES ?endpoint {{ <{REMOTE}> }} {body} }}"
+    )
+    remote_graph = any(remote for _, remote in datasets)
+    reasons = " ".join(refusals(text, local_graphs=LOCAL_GRAPHS))
+    assert ("SERVICE" in reasons) == has_service, (text, reasons)
+    assert ("FROM" in reasons) == remote_graph, (text, reasons)
+    if not has_service:  # the engine reads it (and calls nothing): the text is valid SPARQL
+        result = ox.Store().query(text)
+        list(result)
