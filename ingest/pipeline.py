@@ -21,6 +21,7 @@ from ingest import documented_sources, gene_table, registry
 from ingest.curated import default_data_dir
 from ingest.problems import Level, Problem, Problems, ValidationFailed
 from ingest.registry import IngestorSpec
+from ingest.tabular import FORBIDDEN_CHARACTERS, forbidden_character
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,17 @@ def merge_hierarchy(records: Iterable[SubclassRecord]) -> tuple[SubclassRecord, 
     return tuple(kept[key] for key in sorted(kept))
 
 
+#: The text fields of each record type: none may hold a character XML 1.0 cannot carry.
+_TEXT_FIELDS: dict[type, tuple[str, ...]] = {
+    NodeRecord: (
+        "id", "label", "symbol", "synonyms", "xrefs", "description", "taxon", "properties",
+        "weak_synonyms",
+    ),
+    EdgeRecord: ("subject", "object", "references", "note", "cancer_type", "organ", "step"),
+    SubclassRecord: ("child", "parent"),
+}
+
+
 class _Merger:
     def __init__(self, problems: Problems) -> None:
         self.problems = problems
@@ -154,6 +166,8 @@ class _Merger:
         prefix = str(source.path)
         for record in source.ingestor.func(source.path, self.problems):
             record = replace(record, source=_display(record.source, prefix, source.display))
+            if self._unrepresentable(record):
+                continue
             if isinstance(record, NodeRecord):
                 self._add_node(record, source.role)
             elif isinstance(record, EdgeRecord):
@@ -164,6 +178,27 @@ class _Merger:
                 self.dictionary_parents[record.child].add(record.parent)
             else:
                 self.hierarchy.append(record)
+
+    def _unrepresentable(self, record: NodeRecord | EdgeRecord | SubclassRecord) -> bool:
+        """Report and drop a record whose text holds a character XML 1.0 cannot carry (a NUL,
+        an escape ...), whichever ingestor read it: tables refuse them cell by cell with the
+        column; this catches the other formats (KGX, GMT, OBO, RDF, gene_info)."""
+        for name in _TEXT_FIELDS[type(record)]:
+            value = getattr(record, name)
+            for text in value if isinstance(value, tuple) else (value,):
+                if isinstance(text, tuple):
+                    text = text[1]  # a (name, value) property
+                if isinstance(text, str) and FORBIDDEN_CHARACTERS.search(text):
+                    forbidden_character(
+                        record.source.file,
+                        record.source.line,
+                        name,
+                        text,
+                        self.problems,
+                        what="value",
+                    )
+                    return True
+        return False
 
     def _add_node(self, node: NodeRecord, role: str) -> None:
         if role == "dictionary":

@@ -125,7 +125,14 @@ _CONTROL_NAMES = {
 
 
 def forbidden_character(
-    file: str, line: int, field: str, value: str, problems: Problems, *, start: int | None = None
+    file: str,
+    line: int,
+    field: str,
+    value: str,
+    problems: Problems,
+    *,
+    start: int | None = None,
+    what: str = "cell",
 ) -> bool:
     """Report the first character of ``value`` that XML 1.0 cannot carry; True if there is one.
 
@@ -146,9 +153,9 @@ def forbidden_character(
         physical,
         field,
         "control-character",
-        f"the cell holds the control character {describe_character(found.group())} at "
-        f"character {offset + 1} of the cell{column}"
-        + (f" ({count} such characters in the cell)" if count > 1 else "")
+        f"the {what} holds the control character {describe_character(found.group())} at "
+        f"character {offset + 1} of the {what}{column}"
+        + (f" ({count} such characters in the {what})" if count > 1 else "")
         + "; only tab, line feed and carriage return are allowed (XML and most tools cannot "
         "carry the others): delete it. NUL bytes often mean the file was saved as UTF-16; "
         "save it as UTF-8",

@@ -198,3 +198,22 @@ def test_a_record_spanning_lines_with_too_many_cells_points_at_the_quote(
     (problem,) = errors_of(write(tmp_path, "span.csv", text))
     assert (problem.line, problem.code) == (2, "too-many-cells")
     assert "span lines 2-3" in problem.message
+
+
+def test_a_control_character_from_any_ingestor_is_refused(tmp_path: Path) -> None:
+    """KGX, GMT, OBO and RDF records are checked by the pipeline, whatever read them."""
+    (tmp_path / "mine_nodes.tsv").write_text(
+        "id\tcategory\tname\n"
+        "HGNC:99999\tbiolink:Gene\tgood\n"
+        "HGNC:99998\tbiolink:Gene\tfoo\x1bbar\n",
+        encoding="utf-8",
+    )
+    edges = tmp_path / "mine_edges.tsv"
+    edges.write_text("id\tsubject\tpredicate\tobject\n", encoding="utf-8")
+    with pytest.raises(ValidationFailed) as caught:
+        assemble(plan_sources([edges], curated=False))
+    (problem,) = [p for p in caught.value.problems if p.level.value == "error"]
+    assert (problem.file, problem.line, problem.field, problem.code) == (
+        str(tmp_path / "mine_nodes.tsv"), 3, "label", "control-character"
+    )
+    assert "U+001B (ESCAPE) at character 4 of the value" in problem.message
