@@ -382,15 +382,16 @@ def _recover(target: Path) -> list[str]:
             _fsync_dir(target.parent)
             messages.append(
                 f"finished moving the store at {target} into {folder.name}/{release} "
-                "(a write was interrupted while moving it)"
+                f"(a write was interrupted while moving it; {link.name} is now the store path)"
             )
         elif kind == _PUBLISH and _ours(target) != release and moved.exists():
             size = _size(moved)
             _remove(moved)
             _remove(link)
             messages.append(
-                f"removed the unpublished release {folder.name}/{release} ({_mb(size)}) left by "
-                f"an interrupted build; {target} still names the release it named before"
+                f"removed the unpublished release {folder.name}/{release} ({_mb(size)}) and the "
+                f"link {link.name} left by an interrupted write; {target} still names the "
+                "release it named before"
             )
         else:
             _remove(link)
