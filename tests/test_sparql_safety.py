@@ -37,6 +37,7 @@ import pytest
 
 from graph.store import KnowledgeStore
 from tests.conftest import LiveServer
+from tests.test_guard_table import LOCAL, ROWS, Row
 
 PROBLEM = "application/problem+json"
 FORM = "application/x-www-form-urlencoded"
@@ -303,49 +304,173 @@ def test_pyoxigraph_itself_would_call_the_canary(canary: Canary) -> None:
     assert canary.requests, "pyoxigraph did not contact the canary"
 
 
-def outbound_queries(url: str) -> dict[str, str]:
-    return {
-        "SERVICE": f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
-        "service": f"select * where {{ service <{url}> {{ ?s ?p ?o }} }}",
-        "SERVICE SILENT": f"SELECT * WHERE {{ SERVICE SILENT <{url}> {{ ?s ?p ?o }} }}",
-        "SERVICE in OPTIONAL": (
-            f"SELECT * WHERE {{ ?s a ?t OPTIONAL {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }} LIMIT 1"
-        ),
-        "SERVICE ?var": f"SELECT * WHERE {{ VALUES ?e {{ <{url}> }} SERVICE ?e {{ ?s ?p ?o }} }}",
-        "FROM": f"SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}",
-        "FROM NAMED": f"SELECT * FROM NAMED <{url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
-        "LOAD as a query": f"LOAD <{url}>",
-    }
+#: The guard table's refused rows: every spelling of SERVICE, LOAD, updates and remote FROM.
+REFUSED = [row for row in ROWS if row.refused_for is not None]
+ENDPOINT_BASE = "http://127.0.0.1:8000/sparql"
 
 
-def test_no_query_reaches_the_canary(server: LiveServer, canary: Canary) -> None:
-    sent: list[tuple[str, Reply, int]] = []
-    for name, query in outbound_queries(canary.url).items():
+def engine_store() -> ox.Store:
+    """A small store with a triple in the default graph, the table's local graph and urn:g."""
+    store = ox.Store()
+    kind = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    for graph in (ox.DefaultGraph(), ox.NamedNode(LOCAL)):
+        store.add(ox.Quad(ox.NamedNode("urn:a"), kind, ox.NamedNode("urn:T"), graph))
+    store.add(ox.Quad(ox.NamedNode("urn:b"), kind, ox.NamedNode("urn:U"), ox.NamedNode("urn:g")))
+    return store
+
+
+@pytest.mark.parametrize("row", REFUSED, ids=[row.name for row in REFUSED])
+def test_the_engine_alone_would_act_on_each_refused_spelling(canary: Canary, row: Row) -> None:
+    """Without the guard, pyoxigraph would act on each refused row as the table says: call
+    the canary (SERVICE, LOAD), change the store (other updates), or run the query (remote
+    FROM: today pyoxigraph fetches nothing for it, the guard refuses it by rule)."""
+    store = engine_store()
+    before = (set(store), set(store.named_graphs()))
+    text = row.query(remote=canary.url)
+    if row.engine == "update":
+        try:
+            store.update(text, base_iri=ENDPOINT_BASE)
+        except (OSError, RuntimeError):
+            pass  # the canary's answer is not RDF: LOAD fails after fetching it
+        after = (set(store), set(store.named_graphs()))
+        assert canary.hits or after != before, "the update did nothing"
+    elif row.engine == "error":
+        with pytest.raises(SyntaxError):
+            store.query(text, base_iri=ENDPOINT_BASE)
+    else:
+        result = store.query(text, base_iri=ENDPOINT_BASE)
+        if not isinstance(result, ox.QueryBoolean):
+            list(result)
+        if row.engine == "service":
+            assert wait_for(lambda: canary.hits > 0, 2), "pyoxigraph did not call the canary"
+        else:
+            time.sleep(0.2)
+            assert canary.hits == 0  # FROM: pyoxigraph runs it on the local store only
+
+
+def test_no_refused_spelling_reaches_the_canary(server: LiveServer, canary: Canary) -> None:
+    """Every refused row of the guard table, by GET, form POST and direct POST, to a real
+    server: all answered 400 problem+json naming the reason (414 when a GET's URL is over
+    the limit), and not one connection reaches the canary."""
+    sent: list[tuple[str, Reply, set[int], str]] = []
+    for row in REFUSED:
+        text = row.query(remote=canary.url)
         for transport, request in TRANSPORTS.items():
-            sent.append((f"{name} by {transport}", request(server, query), 400))
-    load = f"LOAD <{canary.url}>"
-    silent = f"LOAD SILENT <{canary.url}> INTO GRAPH <urn:x>"
-    for name, body in (("LOAD", load), ("LOAD SILENT INTO", silent)):
-        form = urllib.parse.urlencode({"update": body})
-        sent.append((f"{name} by form update=", post(server, form, FORM), 403))
-        sent.append((f"{name} by sparql-update", post(server, body, UPDATE), 403))
-        sent.append(
-            (
-                f"{name} by GET update=",
-                send(server, "GET", "/sparql?" + form),
-                403,
+            statuses = {400}
+            if transport == "GET" and len(q(text)) + 30 > MAX_URL:
+                statuses = {400, 414}
+            sent.append(
+                (f"{row.name} by {transport}", request(server, text), statuses, row.refused_for)
             )
-        )
     time.sleep(1.0)  # anything the server set off would have arrived by now
     assert canary.hits == 0, (canary.connections, canary.requests)
     wrong = [
-        (name, reply.status, reply.media_type)
-        for name, reply, status in sent
-        if reply.status != status or reply.media_type != PROBLEM
+        (name, reply.status, reply.body[:200])
+        for name, reply, statuses, _ in sent
+        if reply.status not in statuses or reply.media_type != PROBLEM
     ]
     assert not wrong, wrong
-    for _, reply, status in sent:
-        assert_problem(reply, status)
+    for name, reply, _, word in sent:
+        body = assert_problem(reply, reply.status)
+        if reply.status == 400:
+            assert word.casefold() in body["detail"].casefold(), (name, body["detail"])
+    assert len(sent) == 3 * len(REFUSED) >= 120
+
+
+def test_updates_by_the_update_routes_never_reach_the_canary(
+    server: LiveServer, canary: Canary
+) -> None:
+    sent: list[tuple[str, Reply]] = []
+    for row in [row for row in REFUSED if row.engine == "update"]:
+        body = row.query(remote=canary.url)
+        form = urllib.parse.urlencode({"update": body})
+        sent.append((f"{row.name} by form update=", post(server, form, FORM)))
+        sent.append((f"{row.name} by sparql-update", post(server, body, UPDATE)))
+        sent.append((f"{row.name} by GET update=", send(server, "GET", "/sparql?" + form)))
+    time.sleep(1.0)
+    assert canary.hits == 0, (canary.connections, canary.requests)
+    for name, reply in sent:
+        assert reply.status == 403, (name, reply.status)
+        assert_problem(reply, 403)
+
+
+PROTOCOL_DATASET = ("default-graph-uri", "named-graph-uri")
+
+
+def test_protocol_dataset_naming_the_canary_fetches_nothing(
+    server: LiveServer, canary: Canary
+) -> None:
+    """default-graph-uri and named-graph-uri (the protocol's way to name a dataset) are graph
+    names for the local store: a remote one is never fetched (it is simply empty)."""
+    default = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    named = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    dataset = {name: urllib.parse.urlencode({name: canary.url}) for name in PROTOCOL_DATASET}
+    replies = [
+        send(server, "GET", q(default) + "&" + dataset["default-graph-uri"]),
+        send(server, "GET", q(named) + "&" + dataset["named-graph-uri"]),
+        send(
+            server,
+            "POST",
+            "/sparql?" + dataset["default-graph-uri"],
+            default.encode(),
+            {"Content-Type": DIRECT},
+        ),
+        post(
+            server,
+            urllib.parse.urlencode({"query": named}) + "&" + dataset["named-graph-uri"],
+            FORM,
+        ),
+    ]
+    time.sleep(1.0)
+    assert canary.hits == 0, (canary.connections, canary.requests)
+    for reply in replies:
+        assert reply.status < 500, reply.body[:200]
+        if reply.status == 200:
+            (row,) = solutions(reply)
+            assert row["n"]["value"] == "0"  # nothing was loaded from the canary
+        else:
+            assert_problem(reply, reply.status)
+
+
+def names_table_graph(row: Row) -> bool:
+    """Whether the row reads the guard table's local graph (which the served store lacks)."""
+    return "{local}" in row.text or "w3id.org/metakg/graph/" in row.text
+
+
+def test_legitimate_words_pass_the_guard_on_a_real_server(server: LiveServer) -> None:
+    """The words "service", "from" and "load" as data (a string, a comment, an IRI, a
+    variable, a prefixed name) are answered 200 by a real server."""
+    for row in ROWS:
+        if row.refused_for is None and row.engine == "runs" and not names_table_graph(row):
+            reply = post_direct(server, row.query())
+            assert reply.status == 200, (row.name, reply.status, reply.body[:300])
+
+
+def test_local_graphs_in_every_spelling_are_answered(
+    server: LiveServer, store: KnowledgeStore
+) -> None:
+    """FROM and FROM NAMED naming the served store's own graphs (read from the store, not
+    from the server) are answered 200 however the IRI is spelled."""
+    graphs = sorted(g.value for g in store.rdf.named_graphs())
+    assert graphs
+    for graph in graphs:
+        head, _, tail = graph.rpartition("/")
+        spellings = [
+            f"SELECT (COUNT(*) AS ?n) FROM <{graph}> WHERE {{ ?s ?p ?o }}",
+            f"SELECT (COUNT(*) AS ?n) FROM<{graph}>{{ ?s ?p ?o }}",
+            f"SELECT (COUNT(*) AS ?n) from # the graph\n<{graph}> WHERE {{ ?s ?p ?o }}",
+            f"PREFIX g: <{head}/> SELECT (COUNT(*) AS ?n) FROM g:{tail} WHERE {{ ?s ?p ?o }}",
+            f"BASE <{head}/> SELECT (COUNT(*) AS ?n) FROM <{tail}> WHERE {{ ?s ?p ?o }}",
+            f"SELECT (COUNT(*) AS ?n) FROM NAMED <{graph}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+        ]
+        counts = set()
+        for text in spellings:
+            (row,) = solutions(post_direct(server, text))
+            counts.add(int(row["n"]["value"]))
+        expected = sum(
+            1 for _ in store.rdf.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        )
+        assert counts == {expected}, (graph, counts, expected)
 
 
 # --- deadline ---------------------------------------------------------------------------
