@@ -1,9 +1,13 @@
 """Safety of the SPARQL endpoint, over real HTTP against real `metakg serve` processes.
 
-- SSRF: a loopback canary server must receive nothing, whatever SERVICE, FROM or LOAD we are
-  sent (controls show the canary counts, and that pyoxigraph itself would call it).
-- Deadline: a runaway query is answered 504 within the deadline plus a second, the process
-  that ran it really stops, and the next query works.
+- SSRF: a loopback canary server must receive nothing for any refused row of the guard table
+  (tests/test_guard_table.py: every spelling of SERVICE, LOAD and the other updates, remote
+  FROM / FROM NAMED), by GET, form POST and direct POST, nor for a protocol dataset naming
+  it. Controls show the canary counts, and that pyoxigraph alone would act on each row (call
+  the canary, change the store, or run the query), so a zero count is the guard's doing.
+- Deadline: a runaway query is answered 504 within the deadline plus a second (2 s, and 1 s
+  for three shapes of runaway), the process that ran it really stops, and the next query
+  works.
 - Row cap, request size and URL length: explicit 422, 413 and 414 errors, never a cut-off 200.
 - CORS only on the query routes and only for GET/POST; the endpoint is read-only.
 - Bad input never gets a 5xx: a table of malformed requests, each with its 4xx problem+json.
@@ -38,6 +42,9 @@ import pytest
 from graph.store import KnowledgeStore
 from tests.conftest import LiveServer
 from tests.test_guard_table import LOCAL, ROWS, Row
+
+#: Every test here starts real servers or a canary server (deselect with -m 'not slow').
+pytestmark = pytest.mark.slow
 
 PROBLEM = "application/problem+json"
 FORM = "application/x-www-form-urlencoded"
@@ -598,6 +605,49 @@ def test_runaway_queries_in_a_row_keep_the_server_up(fresh: LiveServer, genes: i
     assert [getattr(r, "status", r) for r in replies] == [504] * 4
     assert count_genes(get(fresh, BIOLINK + GENE_COUNT)) == genes
     assert wait_for(lambda: len(session_processes(session)) <= before, 5)
+
+
+SHORT_DEADLINE = 1.0
+NUMBERS = " ".join(str(i) for i in range(1000))
+RUNAWAYS = {
+    "three-way join": RUNAWAY,
+    "string functions over a join": "SELECT (MAX(STRLEN(CONCAT(STR(?a), STR(?b), STR(?c)))) "
+    "AS ?n) WHERE { ?a ?x ?b . ?c ?y ?d }",
+    "VALUES cross product (no data read)": "SELECT (COUNT(*) AS ?n) WHERE { "
+    + " ".join(f"VALUES ?{v} {{ {NUMBERS} }}" for v in "abc")
+    + " }",
+}
+
+
+@pytest.fixture
+def short_deadline(store_path: Path) -> Iterator[LiveServer]:
+    server = LiveServer(
+        store_path,
+        query_timeout=str(SHORT_DEADLINE),
+        workers="1",
+        threads="2",
+        query_processes="2",
+    )
+    yield from serving(server)
+
+
+def test_runaway_queries_stop_within_a_short_deadline_plus_a_second(
+    short_deadline: LiveServer, genes: int
+) -> None:
+    """With METAKG_QUERY_TIMEOUT=1, runaway queries of different shapes (a join, string
+    work, a product of VALUES that reads no data at all) are each answered 504 problem+json
+    naming the deadline, in 1 s to 2 s, and the server answers the next query."""
+    elapsed = {}
+    for name, query in RUNAWAYS.items():
+        reply = post_direct(short_deadline, query)
+        body = assert_problem(reply, 504)
+        assert "deadline" in body["detail"], (name, body["detail"])
+        elapsed[name] = round(reply.elapsed, 2)
+        assert count_genes(get(short_deadline, BIOLINK + GENE_COUNT)) == genes
+    late = {name: t for name, t in elapsed.items() if t > SHORT_DEADLINE + 1.0}
+    early = {name: t for name, t in elapsed.items() if t < SHORT_DEADLINE - 0.2}
+    assert not late, f"answered after the deadline + 1 s: {late}"
+    assert not early, f"answered before the deadline (did it run?): {early}"
 
 
 # --- row cap ----------------------------------------------------------------------------
