@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ingest.problems import Problems
+from ingest.tabular import duplicate_columns
 
 _NAME = re.compile(
     r"^(?P<stem>.*?)(?P<kind>nodes|edges)(?P<ext>\.tsv|\.jsonl)(?P<gz>\.gz)?$", re.IGNORECASE
@@ -213,16 +214,7 @@ def _tsv_rows(
         cells = text.split("\t")
         if header is None:
             header = [c.strip() for c in cells]
-            duplicated = sorted({c for c in header if header.count(c) > 1})
-            if duplicated:
-                problems.add(
-                    str(path),
-                    number,
-                    duplicated[0],
-                    "duplicate-column",
-                    f"column(s) {', '.join(duplicated)} appear more than once in the header; "
-                    "each KGX column may appear once",
-                )
+            if duplicate_columns(str(path), number, header, problems, kind="KGX"):
                 return
             continue
         if len(cells) > len(header):

@@ -45,6 +45,7 @@ from graph.vocab import Category
 from ingest.gene_info import open_binary
 from ingest.problems import Level, Problems
 from ingest.registry import register
+from ingest.tabular import report_bad_utf8
 
 ORIGIN = "obo"
 #: Which id prefix becomes which category, and the pattern its local part must match.
@@ -199,6 +200,13 @@ def ingest_obo(path: Path, problems: Problems) -> Iterator[Record]:
             + (f" (the line reads {exc.text.strip()[:80]!r})" if exc.text else "")
             + "; correct that line (the terms before it were read, nothing is kept)",
         )
+    except TypeError as exc:
+        # fastobo reports bytes that are not UTF-8 as a TypeError caused by an OSError.
+        if not isinstance(exc.__cause__, OSError):
+            raise
+        with open_binary(path) as raw:
+            if not report_bad_utf8(file, raw, problems):
+                problems.add(file, 0, "", "unreadable-file", f"the file could not be read: {exc}")
     except (OSError, EOFError, ValueError) as exc:
         problems.add(file, 0, "", "unreadable-file", f"the file could not be read: {exc}")
     yield from _parents(file, tally, seen, problems)

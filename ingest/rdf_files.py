@@ -121,7 +121,7 @@ class RdfReader:
         lines = content_lines(self.path) if fmt in LINE_FORMATS else None
         count = 0
         for quad in quads:
-            line = next(lines) if lines is not None else 0
+            line = next(lines, 0) if lines is not None else 0
             graph = quad.graph_name
             graph_iri = graph.value if isinstance(graph, ox.NamedNode) else ""
             if graph_iri == DESCRIPTION_GRAPH:

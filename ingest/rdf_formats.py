@@ -74,9 +74,17 @@ def remote_context(path: Path) -> tuple[str, int]:
 
 
 def content_lines(path: Path) -> Iterator[int]:
-    """The numbers of the lines holding a triple (N-Triples and N-Quads: one per line)."""
+    """The numbers of the lines holding a triple (N-Triples and N-Quads: one per line).
+
+    A line ends with LF, CRLF or a lone CR, as the N-Triples grammar's EOL allows."""
+    number = 0
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            text = raw.strip()
-            if text and not text.startswith(b"#"):
-                yield number
+        for raw in handle:  # a CRLF is never split: each chunk ends after an LF
+            pieces = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+            if pieces[-1] == b"":
+                pieces.pop()  # what follows the last line end
+            for piece in pieces:
+                number += 1
+                text = piece.strip()
+                if text and not text.startswith(b"#"):
+                    yield number

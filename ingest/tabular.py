@@ -26,7 +26,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,6 +97,58 @@ def decode(path: Path, problems: Problems) -> str | None:
             "save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8' or 'Unicode text')",
         )
         return None
+
+
+def report_bad_utf8(file: str, lines: Iterable[bytes], problems: Problems) -> bool:
+    """Report the first of ``lines`` (raw lines, as a binary file iterates) that is not UTF-8;
+    True if there is one. For readers that hand the bytes to a parser which cannot say where
+    the bad byte is."""
+    for number, raw in enumerate(lines, start=1):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problems.add(
+                file,
+                number,
+                "",
+                "bad-encoding",
+                f"byte 0x{raw[exc.start]:02x} at column {exc.start + 1} of line {number} is not "
+                "valid UTF-8; save the file as UTF-8",
+            )
+            return True
+    return False
+
+
+def duplicate_columns(
+    file: str,
+    line: int,
+    names: Sequence[str],
+    problems: Problems,
+    *,
+    kind: str = "",
+    empty: bool = True,
+) -> bool:
+    """Report every column name the header ``names`` repeats (field: the name, or ``column N``
+    for a repeated empty name, unless ``empty`` is False: a caller that reports empty names
+    itself); True if there is one. ``kind`` names the format (``KGX``)."""
+    positions: dict[str, list[int]] = {}
+    for index, name in enumerate(names):
+        if name or empty:
+            positions.setdefault(name, []).append(index + 1)
+    repeated = {name: where for name, where in positions.items() if len(where) > 1}
+    for name, where in sorted(repeated.items()):
+        columns = ", ".join(map(str, where))
+        label = f"column '{name}'" if name else "a column with no name"
+        problems.add(
+            file,
+            line,
+            name or f"column {where[1]}",
+            "duplicate-column",
+            f"{label} appears more than once in the header (columns {columns}); each "
+            f"{kind + ' ' if kind else ''}column may appear once"
+            + ("" if name else ": name every column, or delete the empty ones"),
+        )
+    return bool(repeated)
 
 
 def read_lines(path: Path, problems: Problems) -> list[str] | None:
@@ -381,8 +433,8 @@ def read_table(
     header = [h.strip() for h in first.cells]
     known = list(required) + list(optional)
     missing = [name for name in required if name not in header]
-    unknown = [name for name in header if name not in known]
-    duplicated = sorted({name for name in header if header.count(name) > 1})
+    unknown = [(index, name) for index, name in enumerate(header) if name not in known]
+    duplicated = duplicate_columns(str(path), header_line, header, problems, empty=False)
     for name in missing:
         problems.add(
             str(path),
@@ -391,22 +443,25 @@ def read_table(
             "missing-column",
             f"the header has no column '{name}'; required columns are: {', '.join(required)}",
         )
-    for name in unknown:
-        problems.add(
-            str(path),
-            header_line,
-            name,
-            "unknown-column",
-            f"unknown column '{name}'; allowed columns are: {', '.join(known)}",
-        )
-    for name in duplicated:
-        problems.add(
-            str(path),
-            header_line,
-            name,
-            "duplicate-column",
-            f"column '{name}' appears more than once in the header",
-        )
+    for index, name in unknown:
+        if name:
+            problems.add(
+                str(path),
+                header_line,
+                name,
+                "unknown-column",
+                f"unknown column '{name}'; allowed columns are: {', '.join(known)}",
+            )
+        else:
+            problems.add(
+                str(path),
+                header_line,
+                f"column {index + 1}",
+                "unknown-column",
+                f"column {index + 1} of the header has no name; name it (allowed columns are: "
+                f"{', '.join(known)}) or delete the column (a separator at the end of the header "
+                "line makes an empty one)",
+            )
     if missing or unknown or duplicated:
         return
     for record in records:
