@@ -105,8 +105,8 @@ def test_version_imports_no_heavy_package() -> None:
 
 
 def test_a_probe_that_runs_a_command_does_see_heavy_imports() -> None:
-    """The probe can fail: `metakg queries` needs the query registry (rdflib-free) and
-    `metakg simulate --help` the simulator's defaults, which import the HTTP layer."""
+    """The probe can fail: `metakg simulate --help` needs the simulator's defaults, which it
+    takes from the HTTP layer, so it does import them."""
     modules, _ = _imported("simulate", "--help")
     assert "server.cli.simulate" in modules and "server.http.api_simulate" in modules
 

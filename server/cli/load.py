@@ -19,7 +19,7 @@ import click
 from graph.errors import MetakgError
 from ingest.bulk_files import CHUNK_BYTES, FORMAT_NAMES, BulkSource, plan
 from ingest.problems import Problems, ValidationFailed
-from server.cli.commands import _fail, _report_problems, _store_path, writing
+from server.cli.commands import _fail, _recover, _report_problems, _store_path, writing
 from server.settings import SettingError, load_settings
 
 if TYPE_CHECKING:
@@ -88,6 +88,8 @@ def load(
     # The store's writer lock is taken before any file is read: a second writer fails at once.
     target = None if remote else _store_path(store)
     with nullcontext() if target is None else writing(target, create=False):
+        if target is not None:
+            _recover(target)  # what killed writes left, said on standard error
         report = _load(files, target, remote, fmt, graph, strict, chunk_mb, as_json)
     for warning in report.warnings:
         click.echo(str(warning), err=True)

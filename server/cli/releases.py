@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from server.cli.commands import _fail, _store_path, writing
+from server.cli.commands import _fail, _recover, _store_path, writing
 
 STORE_OPTION = click.option(
     "--store",
@@ -78,6 +78,7 @@ def rollback(release: str | None, store: Path | None) -> None:
     target = _store_path(store)
     with writing(target, create=False):
         try:
+            _recover(target)
             info = roll_back(target, release)
         except MetakgError as exc:
             _fail(f"{exc}; the store at {target} was not changed")
