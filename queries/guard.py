@@ -34,11 +34,14 @@ closed: the letters "service" anywhere are refused, and every "from" must be ``F
 ``FROM NAMED`` followed by a full IRI of a local graph. A syntax error that pyoxigraph would
 also report is usually let through (pyoxigraph then answers 400 with its own message).
 
-Cost: rdflib's parser is slow (20-80 ms for our named queries, see ``bench/guard.py``), so it
-only runs when it can change the answer. pyoxigraph matches keywords in ASCII, case-insensitively:
-a text whose lower-cased form contains neither "service" nor "from" cannot hold a SERVICE or a
-dataset clause, and one without an update keyword (as a word) cannot be an update, so such a
-text is allowed without parsing. Parsed verdicts are kept in a small LRU cache by text.
+Cost: rdflib's parser is slow (tens of milliseconds for our named queries, 1-2 s for a
+20,000-character query; see ``bench/guard.py``) and holds the GIL, so it runs only when it can
+change the answer. pyoxigraph matches keywords in ASCII, case-insensitively: a text whose
+lower-cased form contains neither "service" nor "from" cannot hold a SERVICE or a dataset
+clause, and one that does not start (after PREFIX, BASE and comments) with an update keyword
+is not an update, so such a text is allowed without parsing -- the named queries all are.
+Parsed verdicts are kept in a small LRU cache by text. Texts longer than
+:data:`PARSED_CHARS` that would need parsing get the strict rules instead of the parser.
 
 Nesting: brackets may nest at most :data:`MAX_NESTING` deep, checked first: pyoxigraph's
 parser recurses once per level and a few thousand levels overflow its stack (which kills the
@@ -58,10 +61,16 @@ from typing import Any
 
 #: Deepest nesting of (), [] and {} accepted (counted over the whole text, strings included).
 MAX_NESTING = 64
+#: Longest text the parser reads (rdflib needs about 0.1 s per 1,000 characters on a busy
+#: machine, holding the GIL); longer texts that need a decision get the strict rules.
+PARSED_CHARS = 4096
 
-#: Update operations start with one of these keywords (SPARQL 1.1 Update, [29]-[40]).
-_UPDATE_WORD = re.compile(
-    r"(?<![A-Za-z0-9_])(load|clear|drop|create|add|move|copy|insert|delete|with)(?![A-Za-z0-9_])",
+#: An update request starts, after its prologue (PREFIX, BASE, comments), with one of these
+#: keywords (SPARQL 1.1 Update [29]-[41]). Only the message depends on it: the engine is
+#: only ever asked to run queries, and its query parser rejects updates anyway.
+_UPDATE_START = re.compile(
+    r"(?:\s|(?>#[^\n\r]*)|(?>prefix\s*[^\s:<>]*:\s*<[^<>]*>)|(?>base\s*<[^<>]*>))*+"
+    r"(load|clear|drop|create|add|move|copy|insert|delete|with)(?![A-Za-z0-9_])",
     re.IGNORECASE,
 )
 #: A backslash pair, or a code point escape as pyoxigraph reads them (exactly 4 or 8 digits).
@@ -125,8 +134,14 @@ def refusals(text: str, *, local_graphs: Container[str], base_iri: str | None = 
     # (Escapes are decoded for this test: pyoxigraph never reads a keyword from them, but the
     # SPARQL spec lets them spell one, and an engine that followed it would.)
     lowered = (_ESCAPE.sub(_decoded, text) if "\\" in text else text).lower()
-    if "service" not in lowered and "from" not in lowered and not _UPDATE_WORD.search(text):
+    if "service" not in lowered and "from" not in lowered and not _UPDATE_START.match(text):
         return []  # no SERVICE, no dataset clause and no update can be spelled here
+    if len(text) > PARSED_CHARS:
+        return strict_refusals(
+            text,
+            local_graphs=local_graphs,
+            error=f"it reads at most {PARSED_CHARS} characters, this query has {len(text)}",
+        )
     parsed = examine(text, base_iri)
     if parsed.kind == "update":
         verb = "is" if len(parsed.operations) == 1 else "are"
@@ -193,13 +208,9 @@ def aligned(text: str) -> str:
 _LOCK = threading.Lock()
 
 
-#: Texts up to this many characters have their verdicts cached.
-CACHED_CHARS = 16_384
-
-
 def examine(text: str, base_iri: str | None = None) -> Parsed:
     """Parse ``text`` with rdflib's SPARQL grammar and say what it does."""
-    if len(text) <= CACHED_CHARS:
+    if len(text) <= PARSED_CHARS:
         return _examine_cached(text, base_iri)
     return _examine(text, base_iri)
 

@@ -75,13 +75,15 @@ ROWS = [
     ),
     refused(
         "variable ?e",
-        "SELECT * { VALUES ?e { <{remote}> } SERVICE ?e " + SPO + " }",
+        # (pyoxigraph calls a variable endpoint when EXISTS substitutes it; joined with
+        # VALUES it answers "unbound" instead)
+        "SELECT * { VALUES ?e { <{remote}> } FILTER EXISTS { SERVICE ?e " + SPO + " } }",
         "SERVICE",
         "service",
     ),
     refused(
         "variable $e, SILENT",
-        "SELECT * { VALUES $e { <{remote}> } SERVICE SILENT $e " + SPO + " }",
+        "SELECT * { BIND(<{remote}> AS $e) FILTER EXISTS { SERVICE SILENT $e " + SPO + " } }",
         "SERVICE",
         "service",
     ),
@@ -273,7 +275,7 @@ ROWS = [
     ),
     refused("DROP ALL", "DROP ALL", "DROP", "update"),
     refused("CLEAR", "clear graph <urn:g>", "CLEAR", "update"),
-    refused("CREATE", "CREATE GRAPH <urn:g>", "CREATE", "update"),
+    refused("CREATE", "CREATE GRAPH <urn:new>", "CREATE", "update"),
     refused("COPY", "COPY DEFAULT TO <urn:g>", "COPY", "update"),
     refused("two operations", "DROP SILENT GRAPH <urn:g> ; LOAD <{remote}>", "LOAD", "update"),
     # --- the words as data ------------------------------------------------------------------
@@ -424,15 +426,53 @@ def test_update_refusal_names_every_operation() -> None:
 
 
 def test_verdicts_do_not_depend_on_the_cache() -> None:
-    """The same text decided cold, from the cache, and for a text too long to be cached."""
     text = "SELECT * FROM <" + REMOTE + '> WHERE { ?s ?p "service" }'
-    long_text = text + "\n#" + "x" * guard.CACHED_CHARS
     guard._examine_cached.cache_clear()
     first = refusals(text, local_graphs=LOCAL_GRAPHS)
+    assert guard._examine_cached.cache_info().misses == 1
     again = refusals(text, local_graphs=LOCAL_GRAPHS)
-    uncached = refusals(long_text, local_graphs=LOCAL_GRAPHS)
-    assert first == again == uncached
+    assert guard._examine_cached.cache_info().hits == 1
+    assert first == again
     assert len(first) == 1 and "FROM" in first[0]
+
+
+def padded(text: str) -> str:
+    """``text`` made longer than the parser reads, with a comment."""
+    return text + "\n#" + "x" * guard.PARSED_CHARS
+
+
+@pytest.mark.parametrize(
+    ("text", "refused_for"),
+    [
+        (f"SELECT * FROM <{LOCAL}> WHERE {{ ?s ?p ?o }}", None),
+        ("SELECT * { ?s ?p ?o } LIMIT 1", None),
+        (f"SELECT * FROM <{REMOTE}> WHERE {{ ?s ?p ?o }}", "FROM"),
+        (f"SELECT*FROM<{REMOTE}>{{ ?s ?p ?o }}", "FROM"),
+        (f"SELECT * {{ SERVICE <{REMOTE}> {{ ?s ?p ?o }} }}", "service"),
+        # The strict rules refuse the words even as data: they fail closed.
+        ('SELECT * { ?s ?p "service" }', "service"),
+        (f"PREFIX g: <{BASE}> SELECT * FROM g:test WHERE {{ ?s ?p ?o }}", "from"),
+    ],
+)
+def test_long_texts_get_the_strict_rules(text: str, refused_for: str | None) -> None:
+    reasons = refusals(padded(text), local_graphs=LOCAL_GRAPHS)
+    if refused_for is None:
+        assert reasons == []
+    else:
+        assert reasons and refused_for.casefold() in " ".join(reasons).casefold(), reasons
+        assert "at most" in reasons[0]  # says why the strict rules applied
+
+
+def test_update_keyword_only_after_the_prologue_sends_text_to_the_parser() -> None:
+    """A query mentioning update words in comments or strings is allowed without a parse,
+    and an update after a long prologue is still recognised as one."""
+    guard._examine_cached.cache_clear()
+    text = '# add, copy, move, insert, delete, with\nSELECT * { ?s ?p "drop it" } LIMIT 1'
+    assert refusals(text, local_graphs=LOCAL_GRAPHS) == []
+    assert guard._examine_cached.cache_info().misses == 0
+    prologue = "".join(f"PREFIX p{i}: <http://example.org/{i}#> # note\n" for i in range(20))
+    (reason,) = refusals(prologue + "BASE <http://a/>\nclear all", local_graphs=LOCAL_GRAPHS)
+    assert "CLEAR" in reason
 
 
 # --- generated queries whose verdict is known by construction ------------------------------
