@@ -64,12 +64,12 @@ def parse_problem(
 
 
 def remote_context(path: Path) -> tuple[str, int]:
-    """The first remote context URL of a JSON-LD file and its line (scanned as text)."""
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
-            match = _REMOTE_CONTEXT.search(line)
-            if match:
-                return match.group(1), number
+    """The first remote context URL of a JSON-LD file and its line (scanned as text: the
+    value may be on a line of its own, in an array)."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    match = _REMOTE_CONTEXT.search(text)
+    if match:
+        return match.group(1), text.count("\n", 0, match.start()) + 1
     return "(a remote context)", 0
 
 

@@ -4,11 +4,17 @@ problem naming the file, the line where the record starts, the field and the fix
 
 from __future__ import annotations
 
+import http.server
+import json
+import threading
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from graph.store import write_store
 from ingest import tabular
 from ingest.pipeline import assemble, plan_sources
 from ingest.problems import Problem, Problems, ValidationFailed
@@ -217,3 +223,137 @@ def test_a_control_character_from_any_ingestor_is_refused(tmp_path: Path) -> Non
         str(tmp_path / "mine_nodes.tsv"), 3, "label", "control-character"
     )
     assert "U+001B (ESCAPE) at character 4 of the value" in problem.message
+
+
+# --------------------------------------------------------------------------- nothing is fetched
+
+
+class _Canary(http.server.BaseHTTPRequestHandler):
+    """Answers anything (a JSON-LD context, an entity's text) and counts the requests."""
+
+    requests: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802
+        type(self).requests.append(self.path)
+        body = json.dumps({"@context": {"label": "http://www.w3.org/2000/01/rdf-schema#label"}})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/ld+json")
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+@pytest.fixture
+def canary() -> Iterator[tuple[str, list[str]]]:
+    """A real HTTP server on 127.0.0.1 (a free port) counting every request it gets."""
+    _Canary.requests = []
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Canary)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    # The canary works: a request to it is counted (then forgotten).
+    with urllib.request.urlopen(base + "/probe", timeout=5) as answer:
+        assert answer.status == 200
+    assert _Canary.requests == ["/probe"]
+    _Canary.requests.clear()
+    yield base, _Canary.requests
+    server.shutdown()
+    server.server_close()
+
+
+GENE_JSONLD = {
+    "@id": "http://identifiers.org/hgnc/3443",
+    "@type": "https://w3id.org/biolink/vocab/Gene",
+    "label": "EREG",
+}
+
+
+def _json_ld_contexts(base: str) -> dict[str, object]:
+    """Every place a JSON-LD 1.1 document can name a context to load."""
+    url = base + "/context.jsonld"
+    return {
+        "plain": url,
+        "array": [url, {"symbol": "https://w3id.org/biolink/vocab/symbol"}],
+        "import": {"@import": url, "label": "http://www.w3.org/2000/01/rdf-schema#label"},
+        "scoped": {
+            "label": "http://www.w3.org/2000/01/rdf-schema#label",
+            "note": {"@id": "https://w3id.org/metakg/vocab#note", "@context": url},
+        },
+        "type-scoped": {
+            "label": "http://www.w3.org/2000/01/rdf-schema#label",
+            "Gene": {"@id": "https://w3id.org/biolink/vocab/Gene", "@context": url},
+        },
+    }
+
+
+@pytest.mark.parametrize("kind", ["plain", "array", "import", "scoped", "type-scoped"])
+def test_no_json_ld_context_is_fetched(
+    tmp_path: Path, canary: tuple[str, list[str]], kind: str
+) -> None:
+    base, requests = canary
+    document = {"@context": _json_ld_contexts(base)[kind], **GENE_JSONLD}
+    if kind == "scoped":
+        document["note"] = {"label": "uses the scoped context"}
+    if kind == "type-scoped":
+        document["@type"] = "Gene"
+    path = write(tmp_path, f"{kind}.jsonld", json.dumps(document, indent=1))
+    with pytest.raises(ValidationFailed) as caught:
+        assemble(plan_sources([path], curated=False))
+    codes = {p.code for p in caught.value.problems if p.level.value == "error"}
+    assert codes == {"remote-context"}, caught.value
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.field) == (str(path), "@context")
+    assert base in problem.message and "never fetches" in problem.message
+    assert requests == []
+
+
+def test_rdf_xml_external_entities_are_not_fetched(
+    tmp_path: Path, canary: tuple[str, list[str]]
+) -> None:
+    base, requests = canary
+    text = (
+        '<?xml version="1.0"?>\n'
+        "<!DOCTYPE rdf:RDF [\n"
+        f'  <!ENTITY remote SYSTEM "{base}/entity.txt">\n'
+        f'  <!ENTITY % parameter SYSTEM "{base}/parameter.dtd">\n'
+        "  %parameter;\n"
+        "]>\n"
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"\n'
+        '         xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#">\n'
+        '  <rdf:Description rdf:about="http://identifiers.org/hgnc/3443">\n'
+        '    <rdf:type rdf:resource="https://w3id.org/biolink/vocab/Gene"/>\n'
+        "    <rdfs:label>EREG &remote;</rdfs:label>\n"
+        "  </rdf:Description>\n"
+        "</rdf:RDF>\n"
+    )
+    path = write(tmp_path, "entities.rdf", text)
+    try:
+        kb = assemble(plan_sources([path], curated=False))
+    except ValidationFailed as failed:
+        assert all(p.file == str(path) for p in failed.problems), failed
+    else:
+        assert all("@context" not in n.label for n in kb.nodes)
+    assert requests == []
+
+
+def test_turtle_base_prefixes_and_owl_imports_are_not_fetched(
+    tmp_path: Path, canary: tuple[str, list[str]]
+) -> None:
+    base, requests = canary
+    text = (
+        f"@base <{base}/base/> .\n"
+        f"@prefix remote: <{base}/vocab#> .\n"
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        "@prefix biolink: <https://w3id.org/biolink/vocab/> .\n"
+        f"<> owl:imports <{base}/ontology.ttl> .\n"
+        "<http://identifiers.org/hgnc/3443> a biolink:Gene ; biolink:symbol \"EREG\" ;\n"
+        '    remote:seeAlso <relative> ; <http://www.w3.org/2000/01/rdf-schema#label> "EREG" .\n'
+    )
+    path = write(tmp_path, "imports.ttl", text)
+    kb = assemble(plan_sources([path], curated=False))
+    assert [n.id for n in kb.nodes] == ["HGNC:3443"]
+    # The whole build, SHACL included (pySHACL is not asked to follow owl:imports).
+    write_store(tmp_path / "store", kb.nodes, kb.edges, kb.hierarchy, sources=[], version="t")
+    assert requests == []
