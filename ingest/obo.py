@@ -32,6 +32,7 @@ supply the nodes that other sources name; the ontology is not added whole.
 from __future__ import annotations
 
 import re
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -201,16 +202,28 @@ def ingest_obo(path: Path, problems: Problems) -> Iterator[Record]:
             + "; correct that line (the terms before it were read, nothing is kept)",
         )
     except TypeError as exc:
-        # fastobo reports bytes that are not UTF-8 as a TypeError caused by an OSError.
+        # fastobo reports some streams it cannot read (bytes that are not UTF-8, a truncated
+        # gzip) as a TypeError caused by an OSError.
         if not isinstance(exc.__cause__, OSError):
             raise
-        with open_binary(path) as raw:
-            if not report_bad_utf8(file, raw, problems):
-                problems.add(file, 0, "", "unreadable-file", f"the file could not be read: {exc}")
+        _unreadable(file, path, exc.__cause__, problems)
     except (OSError, EOFError, ValueError) as exc:
-        problems.add(file, 0, "", "unreadable-file", f"the file could not be read: {exc}")
+        _unreadable(file, path, exc, problems)
     yield from _parents(file, tally, seen, problems)
     _report(file, tally, problems)
+
+
+def _unreadable(file: str, path: Path, error: BaseException, problems: Problems) -> None:
+    """Report why ``path`` could not be read: the first line that is not UTF-8 when that is
+    the cause (fastobo does not say where), else ``error`` (or the decompressor's reason)."""
+    reason = str(error)
+    try:
+        with open_binary(path) as raw:
+            if report_bad_utf8(file, raw, problems):
+                return
+    except (OSError, EOFError, zlib.error) as exc:
+        reason = str(exc)
+    problems.add(file, 0, "", "unreadable-file", f"the file could not be read: {reason}")
 
 
 def _parents(

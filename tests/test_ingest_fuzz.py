@@ -57,6 +57,7 @@ WHOLE_ROW_CODES = frozenset(
         "bad-rdf",
         "bad-obo",
         "unreadable-file",
+        "nothing-mapped",
         "bad-json",
         "no-mappable-triple",
         "no-mappable-edge",

@@ -357,3 +357,30 @@ def test_turtle_base_prefixes_and_owl_imports_are_not_fetched(
     # The whole build, SHACL included (pySHACL is not asked to follow owl:imports).
     write_store(tmp_path / "store", kb.nodes, kb.edges, kb.hierarchy, sources=[], version="t")
     assert requests == []
+
+
+# --------------------------------------------------------------------------- found by fuzzing
+
+
+def test_an_obo_file_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.obo"
+    path.write_bytes(b"format-version: 1.4\n\n[Term]\nid: DOID:1324\nname: lung \xffcancer\n")
+    with pytest.raises(ValidationFailed) as caught:
+        assemble(plan_sources([path], curated=False))
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.line, problem.code) == (str(path), 5, "bad-encoding")
+    assert "byte 0xff at column 12 of line 5" in problem.message
+
+
+def test_n_triples_with_cr_line_ends_keep_their_line_numbers(tmp_path: Path) -> None:
+    gene = "<http://identifiers.org/hgnc/3443>"
+    text = (
+        f"{gene} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+        "<https://w3id.org/biolink/vocab/Gene> .\r# comment\r\r"
+        f'{gene} <https://w3id.org/biolink/vocab/symbol> "EREG" .\r'
+        f"{gene} <http://example.org/unmapped> <http://example.org/x> .\r"
+    )
+    kb = assemble(plan_sources([write(tmp_path, "cr.nt", text)], curated=False))
+    assert [(n.id, n.symbol, n.source.line) for n in kb.nodes] == [("HGNC:3443", "EREG", 1)]
+    (warning,) = kb.warnings
+    assert warning.line == 5
