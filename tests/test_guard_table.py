@@ -10,7 +10,9 @@ below for the allowed rows: pyoxigraph reads and runs each one).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -19,6 +21,7 @@ from hypothesis import strategies as st
 
 from queries import guard
 from queries.guard import MAX_NESTING, refusals
+from queries.named import registry
 
 REMOTE = "http://remote.example/sparql"
 LOCAL = "https://w3id.org/metakg/graph/test"
@@ -570,3 +573,34 @@ def test_generated_queries(
     if not has_service:  # the engine reads it (and calls nothing): the text is valid SPARQL
         result = ox.Store().query(text)
         list(result)
+
+
+# --- the project's own queries -------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def documented_queries() -> list[str]:
+    """The SPARQL queries of docs/sparql.md's curl examples."""
+    text = (ROOT / "docs" / "sparql.md").read_text(encoding="utf-8")
+    pattern = r"(?:query=|--data-binary ')((?:PREFIX|SELECT|ASK|CONSTRUCT|DESCRIBE)[^']*)'"
+    return re.findall(pattern, text)
+
+
+def test_documented_queries_are_allowed_except_the_refusal_example() -> None:
+    queries = documented_queries()
+    assert len(queries) >= 5
+    verdicts = {text: refusals(text, local_graphs=LOCAL_GRAPHS) for text in queries}
+    refused = [text for text, reasons in verdicts.items() if reasons]
+    # docs/sparql.md shows exactly one refused query: its SERVICE example.
+    assert len(refused) == 1 and "SERVICE <http://example.org/sparql>" in refused[0], refused
+
+
+@pytest.mark.parametrize("name", sorted(registry()))
+def test_named_queries_pass_and_the_parser_reads_them(name: str) -> None:
+    """Each named query is allowed, and would be even if it had to be parsed (the parser
+    reads it as a query with no SERVICE and no dataset clause)."""
+    text = registry()[name].sparql
+    assert refusals(text, local_graphs=LOCAL_GRAPHS) == []
+    parsed = guard.examine(text)
+    assert (parsed.kind, parsed.services, parsed.datasets) == ("query", 0, ())
