@@ -19,13 +19,16 @@ IRI, a variable or a prefixed name is just data.
 Two parsers, one text. The guard's parser and the engine's are different programs, so the
 text rdflib reads is first aligned with what pyoxigraph reads: pyoxigraph decodes ``\\uXXXX``
 and ``\\UXXXXXXXX`` only inside strings and IRIs (elsewhere they are a syntax error), while
-rdflib decodes them everywhere before parsing -- ``"\\u0022, \\u0022" . SERVICE <...> {}``
-would hide a real SERVICE inside one long string. So each escape becomes one inert letter
+rdflib decodes them everywhere before parsing, so in ``?s ?p "\\u0022\\u0022" . SERVICE <...>
+{ } ?s ?p "\\u0022"`` it would read one long string where pyoxigraph reads two strings and a
+real SERVICE (rdflib also reads ``\\u00000022`` as one eight-digit escape, pyoxigraph as
+``\\u0000`` and "0022"). So each escape becomes one inert letter
 before rdflib reads the text (the structure is what matters; the IRIs named by FROM with
 escapes in them are then not recognised as local and are refused, which fails closed).
 pyoxigraph ends a comment at a carriage return, rdflib only at a line feed, so CR becomes LF.
-Both parsers then tokenise strings, IRIs and comments the same way (tests/test_guard_table.py
-keeps such spellings in its table).
+With that, we know of no text both parsers accept that they split into strings, IRIs and
+comments differently (tests/test_guard_table.py keeps such spellings in its table). Of the
+W3C SPARQL 1.1 test suite's query files that pyoxigraph accepts, rdflib reads every one.
 
 When rdflib cannot read the text -- SPARQL 1.2 syntax that pyoxigraph accepts (triple terms,
 ``VERSION``, ``LATERAL``, directional language tags), a syntax error, or nesting deep enough
