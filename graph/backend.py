@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ import pyoxigraph as ox
 
 from graph import property_graph
 from graph.remote import RemoteStore, RemoteUnavailable
-from graph.store import GRAPH_FILE, KnowledgeStore, StoreError
+from graph.store import GRAPH_FILE, KnowledgeStore, StoreError, StoreMissing, release_token
 from graph.vocab import METAKG, MKG, RDF
 
 PROJECTION_GRAPH = METAKG + "projection"
@@ -88,12 +89,47 @@ class Knowledge:
     manifest: dict[str, Any]
     #: The RDF query target (``pyoxigraph.Store`` or ``RemoteStore``).
     rdf: Any
-    #: The store directory (embedded) or None (remote).
+    #: The store path as configured (embedded) or None (remote).
     path: Path | None = None
+    #: The concrete directory this release was read from (what ``path`` named when it was
+    #: loaded); query processes open this directory, never the path, so they answer from
+    #: the same release (embedded only).
+    directory: Path | None = None
+    #: :func:`graph.store.release_token` of ``directory`` when it was loaded: the identity of
+    #: this build (two builds of the same content have the same ``release`` but not the same
+    #: stamp). None for a remote store.
+    stamp: tuple[str, int, int] | None = None
+    #: The IRIs of the named graphs of the RDF store, read once at load (embedded only).
+    named_graphs: frozenset[str] | None = None
+
+    @property
+    def key(self) -> str:
+        """What identifies this build among the ones a process has served: the stamp, or the
+        remote store's query URL (its query processes always query that URL)."""
+        if self.stamp is not None:
+            return "{}@{}:{}".format(*self.stamp)
+        return str(getattr(self.rdf, "query_url", self.release))
+
+
+#: How often, and how far apart, :meth:`EmbeddedBackend.current` looks again before it says
+#: the store is missing: a store in the older layout is replaced by two renames, and between
+#: them (microseconds) nothing is at the path.
+_MISSING_RETRIES = (0.02, 0.05, 0.1)
 
 
 class EmbeddedBackend:
-    """The store directory: a release is whatever build is there when it is first read."""
+    """The store path: every :meth:`current` checks which release the path names now (one
+    path resolution and one ``stat``, :func:`graph.store.release_token`) and loads it when it
+    is not the one in memory.
+
+    A per-request check was chosen over a reload command or signal: a build (``metakg
+    build``, ``metakg load``, a rollback) is picked up by the next request with no operator
+    step, every route of one request reads the one :class:`Knowledge` it got (the server
+    keeps it for the whole request), and a store that goes missing is reported
+    (:class:`~graph.store.StoreMissing`, 503) on every route instead of being served from
+    memory. A new release is loaded once, under a lock, however many requests ask for it at
+    the same time; requests that already hold the previous one finish with it.
+    """
 
     kind = "embedded"
 
@@ -103,18 +139,58 @@ class EmbeddedBackend:
         self._lock = threading.Lock()
 
     def current(self) -> Knowledge:
+        token = self._token()
+        known = self._knowledge
+        if known is not None and known.stamp == token:
+            return known
         with self._lock:
-            if self._knowledge is None:
-                store = KnowledgeStore(self.path)
-                graph_json = (store.path / GRAPH_FILE).read_bytes()
-                self._knowledge = Knowledge(
-                    release_id(store.manifest, graph_json),
-                    store.graph,
-                    store.manifest,
-                    store.rdf,
-                    store.path,
-                )
-            return self._knowledge
+            for pause in (*_MISSING_RETRIES, None):
+                known = self._knowledge
+                if known is not None and known.stamp == token:
+                    return known
+                try:
+                    self._knowledge = self._load(token)
+                    return self._knowledge
+                except (StoreMissing, OSError):
+                    # Replaced while it was being read: read what the path names now.
+                    if pause is None:
+                        raise self._missing() from None
+                    time.sleep(pause)
+                    token = self._token()
+        raise AssertionError("unreachable")
+
+    def _token(self) -> tuple[str, int, int]:
+        for pause in (*_MISSING_RETRIES, None):
+            try:
+                return release_token(self.path)
+            except StoreMissing:
+                if pause is None:
+                    raise self._missing() from None
+                time.sleep(pause)
+        raise AssertionError("unreachable")
+
+    def _missing(self) -> StoreMissing:
+        return StoreMissing(
+            f"no knowledge base at {self.path}: it was removed or never built; run `metakg "
+            "build` first (or point METAKG_STORE / --store at a built store)"
+        )
+
+    def _load(self, token: tuple[str, int, int]) -> Knowledge:
+        directory = Path(token[0])
+        store = KnowledgeStore(directory)
+        graph_json = (directory / GRAPH_FILE).read_bytes()
+        graph = property_graph.from_document(json.loads(graph_json))
+        rdf = store.rdf
+        return Knowledge(
+            release_id(store.manifest, graph_json),
+            graph,
+            store.manifest,
+            rdf,
+            self.path,
+            directory=directory,
+            stamp=token,
+            named_graphs=frozenset(g.value for g in rdf.named_graphs()),
+        )
 
     def describe(self) -> str:
         return str(self.path)

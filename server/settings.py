@@ -115,9 +115,9 @@ SETTINGS: tuple[Setting, ...] = (
         lambda: 2,
         _positive_int,
         "User SPARQL queries one server worker runs at once, each in a query process of its "
-        "own at low CPU priority and on a thread of its own (beyond `threads`), so that lookups "
-        "and named queries never wait for them; a query that finds every slot taken for 0.5 s "
-        "is answered 503 with Retry-After.",
+        "own (at low CPU priority after 0.5 s) and on a thread of its own (beyond `threads`), "
+        "so that lookups and named queries never wait for them; a query that finds every slot "
+        "taken for 0.5 s is answered 503 with Retry-After.",
     ),
     Setting(
         "query_memory",

@@ -44,6 +44,7 @@ def test_a_full_query_pool_answers_503_with_retry_after(store_path: Path) -> Non
             "store": store_path,
             "rate_limit": "off",
             "query_processes": 1,
+            "query_slots": 1,
             "threads": 1,
             "query_timeout": 4.0,
         }

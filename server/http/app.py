@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import swagger_ui_bundle
@@ -17,6 +20,7 @@ from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
+from werkzeug.wsgi import ClosingIterator
 
 from graph.backend import Backend, Knowledge, RemoteBackend, open_backend
 from graph.errors import MetakgError
@@ -26,7 +30,8 @@ from queries import lookup
 from server import version
 from server.errors import URITooLong, from_error, problem
 from server.settings import settings_with
-from server.sparql.runner import QueryRunner
+from server.sparql.query_worker import SparqlAnswer, SparqlRequest
+from server.sparql.runner import QueryRunner, ReleasePools
 
 log = logging.getLogger("metakg.server")
 
@@ -36,32 +41,71 @@ classes and references with their evidence; search; evidence paths; named querie
 read-only SPARQL 1.1 endpoint. Every error is `application/problem+json`."""
 
 
+#: How long a user SPARQL query waits for a free query process before 503 (Retry-After):
+#: short, because a waiting query holds a server thread.
+USER_WAIT = 0.5
+#: How much lower (``nice``) the CPU priority of a user SPARQL query's process becomes once it
+#: has run half a second: a runaway query takes only the CPU that lookups and named queries
+#: leave.
+USER_NICE = 10
+#: The path prefixes whose responses name the release they answer from.
+_TAGGED = ("/api/v1", "/sparql")
+
+
+@dataclass
+class _Request:
+    """What one request has read: its release, pinned until the request ends."""
+
+    knowledge: Knowledge | None = None
+
+
+_REQUEST: ContextVar[_Request | None] = ContextVar("metakg_request", default=None)
+
+
 @dataclass
 class ServiceState:
-    """What one server process holds: the backend it reads (the embedded store, opened
-    read-only on first use, or a remote SPARQL store), the name index of the release it
-    serves, and the pool of query workers.
+    """What one server process holds: the backend it reads (the embedded store or a remote
+    SPARQL store), the name index of the release it serves, and the query worker pools.
 
-    Within one request every route reads one release (:meth:`knowledge`, kept in
-    ``flask.g``). With a remote backend each request first asks the store for its release, so
+    One request, one release: the first read of a request (:meth:`knowledge`) asks the backend
+    for the release the store names now (a cheap check, see
+    :class:`graph.backend.EmbeddedBackend`), and every route of that request (REST, named
+    queries, ``/sparql``, exports, web pages) reads that one :class:`Knowledge` until it ends;
+    its queries run on the query processes of that release (:class:`ReleaseExecutor`). The
+    ``X-Metakg-Release`` response header names it. A store that is missing is a 503 on every
+    route. With a remote backend each request first asks the store for its release, so
     several processes on one store serve the same data and keep no state of their own.
     """
 
     settings: dict[str, Any]
-    _runner: QueryRunner | None = field(default=None, repr=False)
+    _pools: ReleasePools | None = field(default=None, repr=False)
     _indexes: dict[str, NameIndex] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @cached_property
     def backend(self) -> Backend:
         return open_backend(self.settings)
 
     def knowledge(self) -> Knowledge:
+        scope = _REQUEST.get()
+        if scope is not None:
+            if scope.knowledge is None:
+                current = self.backend.current()
+                self.pools.pin(current.key)
+                scope.knowledge = current
+            return scope.knowledge
         if has_request_context():
             current = g.get("metakg_knowledge")
             if current is None:
                 current = g.metakg_knowledge = self.backend.current()
             return current
         return self.backend.current()
+
+    def end_request(self, scope: _Request) -> None:
+        """The request that read ``scope`` is over: its release may be retired."""
+        if scope.knowledge is not None:
+            self.pools.unpin(scope.knowledge.key)
+            scope.knowledge = None
 
     @property
     def graph(self):  # type: ignore[no-untyped-def]
@@ -83,34 +127,133 @@ class ServiceState:
 
     @property
     def named_graphs(self) -> frozenset[str]:
-        return frozenset(g.value for g in self.knowledge().rdf.named_graphs())
+        knowledge = self.knowledge()
+        if knowledge.named_graphs is not None:
+            return knowledge.named_graphs
+        return frozenset(g.value for g in knowledge.rdf.named_graphs())
 
     @property
-    def executor(self) -> QueryRunner:
-        """The pool of query processes that runs every query with its deadline."""
-        if self._runner is None:
-            backend = self.backend
-            source = (
-                backend.remote.query_url
-                if isinstance(backend, RemoteBackend)
-                else str(backend.current().path / RDF_DIR)
-            )
-            self._runner = QueryRunner(
-                source,
-                processes=max(self.settings["query_processes"], self.settings["threads"]),
-                timeout=self.settings["query_timeout"],
-                row_cap=self.settings["row_cap"],
-                memory_quads=self.settings["query_memory"],
-            )
-        return self._runner
+    def pools(self) -> ReleasePools:
+        """The query worker pools, one per release in use (at most two)."""
+        with self._lock:
+            if self._pools is None:
+                self._pools = ReleasePools(self._make_runner, limit=2,
+                                           switch_wait=self.settings["query_timeout"] + 30)
+            return self._pools
 
-    #: The name the REST routes use.
-    runner = executor
+    def _make_runner(self, source: str) -> QueryRunner:
+        settings = self.settings
+        return QueryRunner(
+            source,
+            # Reserved for named queries: one per thread, so that they never wait.
+            processes=max(settings["query_processes"], settings["threads"]),
+            user_slots=settings["query_slots"],
+            user_nice=USER_NICE,
+            wait=USER_WAIT,
+            timeout=settings["query_timeout"],
+            row_cap=settings["row_cap"],
+            memory_quads=settings["query_memory"],
+        )
+
+    def query_source(self, knowledge: Knowledge) -> str:
+        """What the query processes of ``knowledge`` open: its release directory's RDF store,
+        or the remote store's query URL."""
+        if knowledge.directory is not None:
+            return str(knowledge.directory / RDF_DIR)
+        backend = self.backend
+        if isinstance(backend, RemoteBackend):
+            return backend.remote.query_url
+        return str(Path(str(knowledge.path)) / RDF_DIR)
+
+    @cached_property
+    def executor(self) -> ReleaseExecutor:
+        """Runs every query, with its deadline, on the query processes of the request's
+        release."""
+        return ReleaseExecutor(self)
+
+    @property
+    def runner(self) -> ReleaseExecutor:
+        """The name the REST routes use."""
+        return self.executor
 
     def close(self) -> None:
-        if self._runner is not None:
-            self._runner.close()
-            self._runner = None
+        with self._lock:
+            pools, self._pools = self._pools, None
+        if pools is not None:
+            pools.close()
+
+
+class ReleaseExecutor:
+    """``sparql`` and ``named`` on the query processes of the release the current request
+    reads (started on first use; see :class:`~server.sparql.runner.ReleasePools`)."""
+
+    def __init__(self, state: ServiceState) -> None:
+        self.state = state
+
+    @property
+    def wait(self) -> float:
+        """How long a user query waits for a free query process (then 503)."""
+        value = self.state.pools.wait
+        return USER_WAIT if value is None else value
+
+    @wait.setter
+    def wait(self, value: float) -> None:
+        self.state.pools.wait = value
+
+    def _run(self, work: Callable[[QueryRunner], Any]) -> Any:
+        knowledge = self.state.knowledge()
+        source = self.state.query_source(knowledge)
+        with self.state.pools.lease(knowledge.key, source) as runner:
+            return work(runner)
+
+    def sparql(self, request: SparqlRequest) -> SparqlAnswer:
+        return self._run(lambda runner: runner.sparql(request))
+
+    def named(self, bound: Any) -> list[dict[str, str]]:
+        return self._run(lambda runner: runner.named(bound))
+
+    def start(self) -> None:
+        """Start the query processes of the release the store names now."""
+        self._run(lambda runner: None)
+
+    def close(self) -> None:
+        self.state.close()
+
+
+class ReleaseHeader:
+    """The outermost WSGI layer: every request (the Flask routes and the lean ``/sparql``
+    layer alike) gets a scope in which it reads one release, pinned until the response is
+    closed; responses under ``/api/v1`` and ``/sparql`` that read one carry
+    ``X-Metakg-Release: <release id>``."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], state: ServiceState) -> None:
+        self.app = app
+        self.state = state
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        scope = _Request()
+        tagged = str(environ.get("PATH_INFO", "")).startswith(_TAGGED)
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if tagged and scope.knowledge is not None:
+                headers = [
+                    (name, value + ", X-Metakg-Release")
+                    if name.lower() == "access-control-expose-headers"
+                    else (name, value)
+                    for name, value in headers
+                ]
+                headers.append(("X-Metakg-Release", scope.knowledge.release))
+            return start_response(status, headers, exc_info)
+
+        token = _REQUEST.set(scope)
+        try:
+            body = self.app(environ, start)
+        except BaseException:
+            self.state.end_request(scope)
+            raise
+        finally:
+            _REQUEST.reset(token)
+        return ClosingIterator(body, [lambda: self.state.end_request(scope)])
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
@@ -165,10 +308,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
             supports_credentials=False,
             # `*` even when the browser sends an Origin (flask-cors would echo it otherwise).
             send_wildcard=True,
-            expose_headers=["Link", "X-Result-Rows", "Retry-After"],
+            expose_headers=["Link", "X-Result-Rows", "Retry-After", "X-Metakg-Release"],
         )
     # /sparql is answered by a lean WSGI layer in front of Flask (server/http/sparql.py).
-    app.wsgi_app = SparqlEndpoint(app.wsgi_app, state, settings)  # type: ignore[method-assign]
+    # Outside it, the layer that gives every request one release and names it in a header.
+    app.wsgi_app = ReleaseHeader(  # type: ignore[method-assign]
+        SparqlEndpoint(app.wsgi_app, state, settings), state
+    )
     app.spec_processor(describe_in_openapi)
 
     @app.before_request

@@ -48,6 +48,11 @@ class Channel:
             buffer += self._recv(deadline, size - len(buffer))
         return pickle.loads(buffer)
 
+    def wait(self, deadline: float) -> None:
+        """Return once a message has started to arrive, or raise :class:`TimeoutError` at
+        ``deadline`` (a ``time.monotonic()`` instant); nothing is read."""
+        self._wait(deadline)
+
     def close(self) -> None:
         self.sock.close()
 
