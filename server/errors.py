@@ -50,6 +50,16 @@ class NotAcceptable(MetakgError):
     title = "Not acceptable"
 
 
+class Unprocessable(MetakgError):
+    """A request that fits the documented schema but cannot be carried out: a parameter
+    names no entity (or several), or values that do not go together. 400 is kept for
+    requests that break the schema itself, so the OpenAPI document says exactly which
+    requests are well-formed."""
+
+    status = 422
+    title = "Unprocessable request"
+
+
 class URITooLong(MetakgError):
     status = 414
     title = "URI too long"

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -25,6 +27,7 @@ from flask import Response, request, url_for
 
 from graph.vocab import Category, Predicate
 from queries import lookup
+from queries.catalog import QUERIES
 from queries.explore import (
     GENE_FILTERS,
     PATHS_MAX,
@@ -37,7 +40,7 @@ from queries.explore import (
     search,
 )
 from server import version
-from server.errors import BadRequest, NotAcceptable, NotFound
+from server.errors import BadRequest, NotAcceptable, NotFound, Unprocessable
 from server.http.api_collections import (
     BY_CATEGORY,
     COLLECTIONS,
@@ -56,6 +59,7 @@ from server.http.api_schemas import (
     GeneClassListParams,
     GeneListParams,
     GenePage,
+    LinkHeader,
     PageParams,
     Params,
     PathParams,
@@ -66,8 +70,10 @@ from server.http.api_schemas import (
     ReferenceDetail,
     ReferenceListParams,
     ReferencePage,
+    ReferencePath,
     SearchParams,
     SearchResult,
+    query_params_schema,
 )
 
 bp = APIBlueprint("api", __name__, url_prefix=PREFIX, tag="Lookups")
@@ -86,7 +92,8 @@ def _graph() -> nx.MultiDiGraph:
 
 
 def _offered() -> list[str]:
-    return [JSON, CSV, TSV] if request.endpoint == "api.run_query" else [JSON]
+    endpoint = request.endpoint or ""
+    return [JSON, CSV, TSV] if endpoint.startswith("api.run_query") else [JSON]
 
 
 @bp.before_request
@@ -117,13 +124,14 @@ def _shown(text: str, limit: int = 80) -> str:
 
 
 def resolve_param(param: str, value: str, categories: tuple[Category, ...]) -> str:
-    """A query parameter's name, alias, short id or CURIE -> node id, or 400 naming the
-    parameter with the candidates or close names."""
+    """A query parameter's name, alias, short id or CURIE -> node id, or 422 naming the
+    parameter with the candidates or close names (the value is well-formed: it names
+    nothing, or several things, in this release)."""
     found = service_state().index.resolve(value, categories)
     if found.node_id is not None:
         return found.node_id
     if found.ambiguous:
-        raise BadRequest(
+        raise Unprocessable(
             f"parameter '{param}': '{_shown(value)}' is ambiguous; it could be "
             f"{_choices(found.candidates)}; give one of these identifiers"
         )
@@ -133,7 +141,7 @@ def resolve_param(param: str, value: str, categories: tuple[Category, ...]) -> s
         noun, where = collection.noun, f"the valid values are listed at {_url(collection.slug)}"
     else:
         noun, where = "entity", f"find names with {_url('search')}?q=..."
-    raise BadRequest(
+    raise Unprocessable(
         f"parameter '{param}': no {noun} is called '{_shown(value)}'"
         + (f"; did you mean {', '.join(hint)}?" if hint else "")
         + f" ({where})"
@@ -146,13 +154,13 @@ def _url(*parts: str) -> str:
 
 def resolve_path(name: str, collection: Collection) -> str:
     """A path segment -> node id of the collection's category; 404 with 'did you mean', or
-    with what the name is instead; 400 for an ambiguous name."""
+    with what the name is instead; 422 for an ambiguous name."""
     index = service_state().index
     found = index.resolve(name, collection.categories)
     if found.node_id is not None:
         return found.node_id
     if found.ambiguous:
-        raise BadRequest(
+        raise Unprocessable(
             f"'{_shown(name)}' is ambiguous: it could be {_choices(found.candidates)}; use one of "
             "these "
             "identifiers"
@@ -198,6 +206,23 @@ def paginate(items: list[dict[str, Any]], limit: int, offset: int) -> tuple[dict
     return body, 200, {"Link": header}
 
 
+@bp.after_app_request
+def _retry_after(response: Response) -> Response:
+    """``Retry-After`` in whole seconds, rounded up: the rate limiter (flask-limiter) rounds
+    the time left in its window down, so a client that waited as told could be refused again.
+    Only 429 and 503 answers carry it. (Registered with the blueprint, before the limiter, so
+    it runs after the limiter has set its headers.)"""
+    if response.status_code == 429 and "X-RateLimit-Reset" in response.headers:
+        try:
+            reset = float(response.headers["X-RateLimit-Reset"])
+        except ValueError:
+            return response
+        response.headers["Retry-After"] = str(max(1, math.ceil(reset - time.time())))
+    elif response.status_code not in (429, 503):
+        response.headers.pop("Retry-After", None)
+    return response
+
+
 # --- routes -----------------------------------------------------------------------------------
 
 
@@ -240,7 +265,7 @@ def index(query_data: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/genes")
 @bp.input(GeneListParams, location="query")
-@bp.output(GenePage, example=EXAMPLES["genes"])
+@bp.output(GenePage, example=EXAMPLES["genes"], headers=LinkHeader)
 @bp.doc(
     summary="List genes and microRNAs",
     description="Genes and miRNAs by symbol, filtered. Each of `class`, `step`, `organ`, "
@@ -250,7 +275,10 @@ def index(query_data: dict[str, Any]) -> dict[str, Any]:
     "`confidence` requires, for every other filter, a matching assertion of that confidence. "
     "Paginated with `limit`/`offset`; the `Link` header has rel first, prev, next and last.",
     responses=error_responses(
-        e400=("Bad request", "parameter 'organ': no organ is called 'bnoe'; did you mean bone?")
+        e400=("Invalid parameter", "limit: Must be greater than or equal to 1 and less than or "
+              "equal to 200."),
+        e422=("Unprocessable request", "parameter 'organ': no organ is called 'bnoe'; did you "
+              "mean bone? (a filter that names no entity, or several)"),
     ),
 )
 def list_genes(query_data: dict[str, Any]) -> tuple[dict, int, dict]:
@@ -278,7 +306,9 @@ def list_genes(query_data: dict[str, Any]) -> tuple[dict, int, dict]:
     "with its references (number, citation, retraction), confidence, evidence types and note.",
     responses=error_responses(
         e404=("Not found", "no gene is called 'EREGG'; did you mean ereg?"),
-        e400=("Bad request", "'p38' is ambiguous: it could be NCBIGene:1432 (MAPK14), ..."),
+        e400=("Invalid parameter", "x: unknown parameter (this route takes: none)"),
+        e422=("Unprocessable request", "'p38' is ambiguous: it could be NCBIGene:1432 "
+              "(MAPK14), ..."),
     ),
 )
 def gene_detail(name: str, query_data: dict[str, Any]) -> dict[str, Any]:
@@ -314,7 +344,7 @@ def _entity_routes(collection: Collection, params: type[Params], example_name: s
     detail_view.__name__ = f"{endpoint}_detail"
     bp.get(f"/{slug}", endpoint=f"list_{endpoint}")(
         bp.input(params, location="query")(
-            bp.output(EntityPage, example=EXAMPLES["entities"])(
+            bp.output(EntityPage, example=EXAMPLES["entities"], headers=LinkHeader)(
                 bp.doc(
                     summary=f"List {slug.replace('-', ' ')}",
                     description=f"{collection.description} Sorted{order}; `q` filters by "
@@ -334,7 +364,8 @@ def _entity_routes(collection: Collection, params: type[Params], example_name: s
                     "about it grouped by kind, with references and confidence.",
                     responses=error_responses(
                         e404=("Not found", f"no {collection.noun} is called 'x'"),
-                        e400=("Bad request", "'x' is ambiguous: it could be ..."),
+                        e400=("Invalid parameter", "x: unknown parameter"),
+                        e422=("Unprocessable request", "'x' is ambiguous: it could be ..."),
                     ),
                 )(detail_view)
             )
@@ -356,7 +387,7 @@ for _collection, _params, _example in (
 
 @bp.get("/references")
 @bp.input(ReferenceListParams, location="query")
-@bp.output(ReferencePage, example=EXAMPLES["references"])
+@bp.output(ReferencePage, example=EXAMPLES["references"], headers=LinkHeader)
 @bp.doc(
     summary="List references",
     description="The review's numbered references in order (then other cited papers, which "
@@ -377,6 +408,7 @@ def list_references(query_data: dict[str, Any]) -> tuple[dict, int, dict]:
 
 
 @bp.get("/references/<number>")
+@bp.input(ReferencePath, location="path")
 @bp.input(Params, location="query")
 @bp.output(ReferenceDetail, example=EXAMPLES["reference"])
 @bp.doc(
@@ -387,9 +419,9 @@ def list_references(query_data: dict[str, Any]) -> tuple[dict, int, dict]:
         e400=("Bad request", "'abc' is not a reference number; give a whole number such as 61"),
     ),
 )
-def reference_detail(number: str, query_data: dict[str, Any]) -> dict[str, Any]:
-    if not re.fullmatch(r"[0-9]{1,9}", number):
-        raise BadRequest(f"'{number}' is not a reference number; give a whole number such as 61")
+def reference_detail(
+    number: str, path_data: dict[str, Any], query_data: dict[str, Any]
+) -> dict[str, Any]:
     graph = _graph()
     items = reference_items(graph)
     found = [i for i in items if i["number"] == int(number)]
@@ -435,7 +467,10 @@ def search_view(query_data: dict[str, Any]) -> dict[str, Any]:
     "between its two entities (highest confidence, then most references). `predicates` "
     "restricts the assertions used. No path is a 200 with an empty list and a message.",
     responses=error_responses(
-        e400=("Bad request", "parameter 'from': no entity is called 'x'; did you mean ...?")
+        e400=("Invalid parameter", "max_hops: Must be greater than or equal to 1 and less than "
+              "or equal to 5."),
+        e422=("Unprocessable request", "parameter 'from': no entity is called 'x'; did you mean "
+              "...? (or: 'from' and 'to' are the same entity)"),
     ),
 )
 def paths_view(query_data: dict[str, Any]) -> dict[str, Any]:
@@ -444,7 +479,7 @@ def paths_view(query_data: dict[str, Any]) -> dict[str, Any]:
     source = resolve_param("from", query_data["source"], entities)
     target = resolve_param("to", query_data["to"], entities)
     if source == target:
-        raise BadRequest(f"'from' and 'to' are the same entity ({source}); give two entities")
+        raise Unprocessable(f"'from' and 'to' are the same entity ({source}); give two entities")
     predicates = None
     if "predicates" in query_data:
         predicates = frozenset(p.strip() for p in query_data["predicates"].split(",") if p.strip())
@@ -530,46 +565,79 @@ def list_queries(query_data: dict[str, Any]) -> dict[str, Any]:
     return {"count": len(queries), "queries": queries}
 
 
+def _run_query_doc(query: Any) -> dict[str, Any]:
+    params = ", ".join(f"`{p.name}`" for p in query.params) or "none"
+    return {
+        "tags": ["Named queries"],
+        "summary": query.title,
+        "description": f"{query.description} Runs the named query `{query.name}` (parameters: "
+        f"{params}) with the deadline and row cap of the SPARQL endpoint. Entity parameters "
+        "take names, aliases or CURIEs. The answer is JSON, or CSV / TSV with `format=csv|tsv` "
+        "or an Accept header of text/csv or text/tab-separated-values.",
+        "responses": {
+            200: {
+                "description": "The rows of the query (JSON, CSV or TSV).",
+                "content": {
+                    CSV: {"schema": {"type": "string"}},
+                    TSV: {"schema": {"type": "string"}},
+                },
+            },
+            **error_responses(
+                e400=("Invalid parameter", "organ: Missing data for required field."),
+                e406=("Not acceptable", "this route answers with application/json, text/csv, ..."),
+                e422=(
+                    "Unprocessable request",
+                    "parameter 'organ' of query 'genes_for_cancer_organ': no organ is called "
+                    "'bnoe' (or: more rows than the row cap)",
+                ),
+                e503=("Service busy", "all 2 query workers are busy; retry in a moment"),
+                e504=("Query deadline exceeded", "the query ran past the 10 s deadline"),
+            ),
+        },
+    }
+
+
 @bp.get("/queries/<name>", endpoint="run_query")
 @bp.input(QueryRunParams, location="query")
-@bp.output(
-    QueryResult,
-    description="The rows of the query (JSON, CSV or TSV).",
-    example=EXAMPLES["query"],
-)
-@bp.doc(
-    tags=["Named queries"],
-    summary="Run a named query",
-    description="Runs the named query `name` with its own parameters given as query parameters "
-    "(see `GET /api/v1/queries` for each query's parameters and an example), with the query "
-    "deadline and row cap of the SPARQL endpoint. Entity parameters take names, aliases or "
-    "CURIEs; a missing, unknown or repeated parameter is a 400. The answer is JSON, or CSV / "
-    "TSV with `format=csv|tsv` or an Accept header of text/csv or text/tab-separated-values.",
-    responses={
-        200: {
-            "description": "The rows of the query (JSON, CSV or TSV).",
-            "content": {CSV: {"schema": {"type": "string"}}, TSV: {"schema": {"type": "string"}}},
-        },
-        **error_responses(
-            e400=("Bad request", "parameter 'organ': no organ is called 'bnoe'"),
-            e404=("Not found", "no named query is called 'x'; the named queries are: ..."),
-            e406=("Not acceptable", "this route answers with application/json, text/csv, ..."),
-            e422=("Row cap exceeded", "the query returns more than 10000 rows (the row cap)"),
-            e503=("Service busy", "all 2 query workers are busy; retry in a moment"),
-            e504=("Query deadline exceeded", "the query ran past the 10 s deadline"),
-        ),
-    },
-)
+@bp.doc(hide=True)  # every named query has its own documented route below; this one 404s
 def run_query(name: str, query_data: dict[str, Any]) -> Any:
+    return _run(_named().get(name), query_data)
+
+
+def _named_query_route(query: Any) -> None:
+    def view(query_data: dict[str, Any]) -> Any:
+        return _run(query, query_data)
+
+    view.__name__ = endpoint = f"run_query_{query.name}"
+    bp.get(f"/queries/{query.name}", endpoint=endpoint)(
+        bp.input(query_params_schema(query), location="query")(
+            bp.output(
+                QueryResult,
+                description="The rows of the query (JSON, CSV or TSV).",
+                example=EXAMPLES["query"],
+            )(bp.doc(**_run_query_doc(query))(view))
+        )
+    )
+
+
+for _query in QUERIES:
+    _named_query_route(_query)
+
+
+def _run(query: Any, query_data: dict[str, Any]) -> Any:
     named = _named()
-    query = named.get(name)
     args = request.args
     repeated = sorted(k for k in args if len(args.getlist(k)) > 1)
     if repeated:
         raise BadRequest(f"give each parameter once; repeated: {', '.join(repeated)}")
     media = _result_media_type(query_data.get("format"))
     raw = {k: v for k, v in args.items() if k != "format"}
-    bound = named.bind(query, raw, index=service_state().index)
+    try:
+        bound = named.bind(query, raw, index=service_state().index)
+    except named.QueryParameterError as error:
+        # The parameters fit the route's schema; what is left is a name this release does
+        # not hold (or holds several times).
+        raise Unprocessable("; ".join(error.problems)) from None
     rows = service_state().runner.named(bound)
     columns = list(query.columns)
     if media != JSON:

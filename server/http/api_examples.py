@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.errors import TYPE_BASE
+from server.http.api_collections import PREFIX
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -19,7 +20,27 @@ PROBLEM_SCHEMA = {
 }
 
 
-def _problem(status: int, title: str, detail: str) -> dict[str, Any]:
+#: The header of 429 and 503 answers: whole seconds to wait before trying again.
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before retrying (a whole number).",
+        "schema": {"type": "integer", "minimum": 0},
+    }
+}
+#: The header of every paginated list: RFC 8288 links to the first, previous, next and last
+#: pages (each with limit and offset).
+LINK = {
+    "Link": {
+        "description": 'Links to other pages: rel="first", "prev", "next" (only when there is '
+        'a next page) and "last", each a URL with limit and offset.',
+        "schema": {"type": "string"},
+    }
+}
+
+
+def _problem(
+    status: int, title: str, detail: str, headers: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """An OpenAPI response: problem+json with an example."""
     example = {
         "type": TYPE_BASE + "-".join(title.casefold().split()),
@@ -27,22 +48,75 @@ def _problem(status: int, title: str, detail: str) -> dict[str, Any]:
         "status": status,
         "detail": detail,
     }
-    return {
+    response: dict[str, Any] = {
         "description": f"{title} (application/problem+json)",
         "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA, "example": example}},
     }
+    if headers:
+        response["headers"] = headers
+    return response
 
 
 NOT_ACCEPTABLE = _problem(
     406, "Not acceptable", "this route answers with application/json; the Accept header ..."
 )
+#: Answers any route may give, whatever its parameters: the service's own limits.
+COMMON = {
+    406: NOT_ACCEPTABLE,
+    413: _problem(
+        413, "Request entity too large", "the request body is larger than the 1048576 bytes "
+        "accepted (METAKG_MAX_BODY)"
+    ),
+    414: _problem(
+        414, "URI too long", "the request URL has 9000 characters, more than the 8192 accepted "
+        "(METAKG_MAX_URL); send long requests by POST"
+    ),
+    429: _problem(
+        429, "Too many requests", "more than 6000 per 1 minute from 127.0.0.1 (METAKG_RATE_LIMIT)",
+        headers=RETRY_AFTER,
+    ),
+    503: _problem(
+        503, "Service unavailable", "the store cannot be read, or every query worker is busy; "
+        "retry after the Retry-After delay", headers=RETRY_AFTER,
+    ),
+}
+#: What 422 means on every route that can answer it.
+UNPROCESSABLE = (
+    "Unprocessable request",
+    "parameter 'organ': no organ is called 'bnoe'; did you mean bone?",
+)
 
 
 def error_responses(**problems: tuple[str, str]) -> dict[int, Any]:
-    """Error responses by status: ``e400=(title, detail)``; 406 is added to every route."""
+    """Error responses by status: ``e400=(title, detail)``; the service's own limits
+    (406, 413, 414, 429 with Retry-After, 503) are added to every route."""
     out = {int(key[1:]): _problem(int(key[1:]), *value) for key, value in problems.items()}
-    out.setdefault(406, NOT_ACCEPTABLE)
+    for status, response in COMMON.items():
+        out.setdefault(status, response)
     return out
+
+
+def finish_openapi(spec: dict[str, Any]) -> None:
+    """What the route decorators cannot say, added to the generated document: the
+    simulation request that ``/api/v1/export`` takes (a JSON object, in the query string of
+    a GET, in the body of a POST) is the body of ``POST /api/v1/simulate``; the JSON bodies
+    of the POST routes are required."""
+    ref = {"$ref": "#/components/schemas/SimulationInput"}
+    paths = spec.get("paths", {})
+    for param in paths.get(f"{PREFIX}/export", {}).get("get", {}).get("parameters", []):
+        if param.get("name") == "simulation":
+            param["description"] = param.get("description") or param.get("schema", {}).get(
+                "description", ""
+            )
+            param.pop("schema", None)
+            param["content"] = {"application/json": {"schema": dict(ref)}}
+    body = spec.get("components", {}).get("schemas", {}).get("ExportBody", {})
+    if "simulation" in body.get("properties", {}):
+        body["properties"]["simulation"] = dict(ref)
+    for path in (f"{PREFIX}/export", f"{PREFIX}/simulate"):
+        request_body = paths.get(path, {}).get("post", {}).get("requestBody")
+        if request_body is not None:
+            request_body["required"] = True
 
 
 # --- example answers (shortened real ones) ---------------------------------------------------

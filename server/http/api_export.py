@@ -15,15 +15,26 @@ from apiflask import APIBlueprint, Schema, fields, validators
 from flask import Response, request
 from marshmallow import ValidationError, validates_schema
 
+from graph.errors import MetakgError
 from graph.exports import ExportFormat, available_formats, describe_formats
+from graph.vocab import Category, Predicate
+from queries.catalog import QUERIES
 from queries.guard import refusals
+from queries.simulator import SimulationInputError
 from queries.subgraph import CONFIDENCE_RANK, MAX_HOPS, SelectionError, term_triples
 from server import version
-from server.errors import BadRequest, NotAcceptable, QueryRefused
+from server.errors import (
+    BadRequest,
+    NotAcceptable,
+    QueryRefused,
+    QuerySyntaxError,
+    Unprocessable,
+)
 from server.exporting import ExportRequest, dataset_info, export_bytes, parse_params, select
 from server.http.api_collections import PREFIX, service_state
 from server.http.api_examples import error_responses
-from server.http.api_schemas import Params
+from server.http.api_schemas import Params, Pattern
+from server.http.api_simulate import SimulationInput
 from server.sparql.query_worker import SparqlRequest
 
 bp = APIBlueprint("export", __name__, url_prefix=PREFIX, tag="Exports")
@@ -31,6 +42,11 @@ bp = APIBlueprint("export", __name__, url_prefix=PREFIX, tag="Exports")
 _FORMAT_NAMES = [f.key for f in ExportFormat]
 #: Repeatable query parameters.
 _LISTS = ("around", "category", "predicate", "param")
+_QUERY_NAMES = [q.name for q in QUERIES]
+_CATEGORIES = [c.key for c in Category]
+_PREDICATES = [p.key for p in Predicate]
+#: ``param``: NAME=VALUE, the name not blank.
+PARAM_PATTERN = r"^[^=]*[^=\s][^=]*="
 
 
 class ExportParams(Schema):
@@ -44,19 +60,20 @@ class ExportParams(Schema):
         "CURIE); repeat for several.", "example": ["PTGS2"]})
     hops = fields.Integer(validate=validators.Range(0, MAX_HOPS), metadata={
         "description": "Neighbourhood radius (with around; default 1)."})
-    category = fields.List(fields.String(), metadata={
+    category = fields.List(fields.String(validate=validators.OneOf(_CATEGORIES)), metadata={
         "description": "Keep only neighbours of this category (with around); repeat."})
     min_confidence = fields.String(validate=validators.OneOf(list(CONFIDENCE_RANK)), metadata={
         "description": "Keep only assertions at least this confident (with around)."})
-    predicate = fields.List(fields.String(), metadata={
+    predicate = fields.List(fields.String(validate=validators.OneOf(_PREDICATES)), metadata={
         "description": "Keep only assertions with this predicate (with around); repeat."})
-    query = fields.String(validate=validators.Length(1, 100), metadata={
+    query = fields.String(validate=validators.OneOf(_QUERY_NAMES), metadata={
         "description": "Export what this named query's result names."})
-    param = fields.List(fields.String(), metadata={
-        "description": "A parameter of the named query as NAME=VALUE; repeat."})
+    param = fields.List(
+        fields.String(validate=Pattern(PARAM_PATTERN, error="expected NAME=VALUE")),
+        metadata={"description": "A parameter of the named query as NAME=VALUE; repeat."})
     simulation = fields.String(metadata={
         "description": "Export the paths of a simulation: a JSON request as for "
-        "POST /api/v1/simulate."})
+        "POST /api/v1/simulate (the OpenAPI document gives its schema)."})
     construct = fields.String(validate=validators.Length(1, 20000), metadata={
         "description": "Export what a SPARQL CONSTRUCT (or DESCRIBE) result names."})
 
@@ -78,12 +95,14 @@ class ExportBody(Schema):
     format = fields.String(required=True, validate=validators.OneOf(_FORMAT_NAMES))
     around = fields.List(fields.String(validate=validators.Length(1, 200)))
     hops = fields.Integer(validate=validators.Range(0, MAX_HOPS))
-    category = fields.List(fields.String())
+    category = fields.List(fields.String(validate=validators.OneOf(_CATEGORIES)))
     min_confidence = fields.String(validate=validators.OneOf(list(CONFIDENCE_RANK)))
-    predicate = fields.List(fields.String())
-    query = fields.String(validate=validators.Length(1, 100))
+    predicate = fields.List(fields.String(validate=validators.OneOf(_PREDICATES)))
+    query = fields.String(validate=validators.OneOf(_QUERY_NAMES))
     params = fields.Dict(keys=fields.String(), values=fields.String())
-    simulation = fields.Dict()
+    simulation = fields.Dict(metadata={
+        "description": "Export the paths of a simulation: the request object of "
+        "POST /api/v1/simulate."})
     construct = fields.String(validate=validators.Length(1, 20000))
 
 
@@ -95,17 +114,21 @@ _DOC = (
     "`GET /api/v1/export/formats` lists the formats."
 )
 _ERRORS = error_responses(
-    e400=("Invalid selection", "no entity is named 'PTGSX'; did you mean ptgs2?"),
-    e404=("Not found", "no named query is called 'x'; the named queries are: ..."),
-    e422=("Row cap exceeded", "the CONSTRUCT returns more than 10000 triples (the row cap)"),
+    e400=("Invalid parameter", "hops: Must be greater than or equal to 0 and less than or "
+          "equal to 5."),
+    e422=("Invalid selection", "no entity is named 'PTGSX'; did you mean ptgs2? (or: "
+          "selectors that do not go together, a CONSTRUCT that does not parse, more triples "
+          "than the row cap)"),
     e503=("Service busy", "all 2 query workers are busy; retry in a moment"),
     e504=("Query deadline exceeded", "the query ran past the 10 s deadline"),
 )
+_BINARY = {"type": "string", "format": "binary"}
+_JSON_BODY = {"oneOf": [{"type": "object"}, {"type": "array"}]}  # cyjs, cx2, JSON-LD
 _OK = {
     200: {
         "description": "The export as a download.",
         "content": {
-            media: {"schema": {"type": "string", "format": "binary"}}
+            media: {"schema": _JSON_BODY if media.endswith(("/json", "+json")) else _BINARY}
             for media in sorted({f.media_type for f in ExportFormat})
         },
     },
@@ -144,7 +167,7 @@ def formats(query_data: dict[str, Any]) -> Any:
 def export_get(query_data: dict[str, Any]) -> Response:
     simulation = None
     if "simulation" in query_data:
-        simulation = _json_object(query_data["simulation"], "simulation")
+        simulation = _simulation(_json_object(query_data["simulation"], "simulation"))
     return _export(
         query_data.get("format"),
         query_data,
@@ -163,8 +186,29 @@ def export_post(json_data: dict[str, Any]) -> Response:
         json_data["format"],
         json_data,
         params=tuple(sorted(json_data.get("params", {}).items())),
-        simulation=json_data.get("simulation"),
+        simulation=_simulation(json_data["simulation"]) if "simulation" in json_data else None,
     )
+
+
+def _simulation(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A simulation request checked as POST /api/v1/simulate checks its body (400)."""
+    errors = SimulationInput().validate(value)
+    if errors:
+        raise BadRequest(f"simulation: {_flat(errors)}")
+    return SimulationInput().load(value)
+
+
+def _flat(errors: Mapping[str, Any]) -> str:
+    return "; ".join(
+        f"{key}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
+        for key, v in errors.items()
+    )
+
+
+#: What a well-formed request can still fail on: a name the release does not hold, selectors
+#: that do not go together, a simulation or CONSTRUCT the engine refuses. 422, not 400: the
+#: request fits the documented schema.
+_UNPROCESSABLE = (SelectionError, SimulationInputError, QuerySyntaxError, QueryRefused)
 
 
 def _export(
@@ -189,7 +233,14 @@ def _export(
         simulation=simulation,
         construct=data.get("construct"),
     )
-    chosen, described = select(state.graph, req, index=state.index, construct=_construct)
+    try:
+        chosen, described = select(state.graph, req, index=state.index, construct=_construct)
+    except _UNPROCESSABLE as error:
+        raise _unprocessable(error) from None
+    except MetakgError as error:  # a named query's parameters, an unknown query
+        if error.status in (400, 404):
+            raise _unprocessable(error) from None
+        raise
     info = dataset_info(state.manifest, described, version())
     body = export_bytes(chosen, fmt, info=info)
     response = Response(body, mimetype=fmt.media_type)
@@ -197,6 +248,12 @@ def _export(
     response.headers["X-Export-Selection"] = described.encode("ascii", "replace").decode()
     response.vary.add("Accept")
     return response
+
+
+def _unprocessable(error: MetakgError) -> Unprocessable:
+    problem = Unprocessable(str(error).replace("\n", "; "))
+    problem.title = error.title
+    return problem
 
 
 def _negotiate(name: str | None) -> ExportFormat:
@@ -252,3 +309,4 @@ def _construct(text: str) -> list[tuple[str, str, str]]:
     except NotAcceptable:  # a SELECT or ASK has no N-Triples form
         raise SelectionError("construct needs a CONSTRUCT or DESCRIBE query") from None
     return term_triples(ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES))
+

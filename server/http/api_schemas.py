@@ -6,13 +6,14 @@ response schemas shape the answers and document them in the OpenAPI document.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from apiflask import Schema, fields, validators
 from flask import request
 from marshmallow import ValidationError, validates_schema
 
-from graph.vocab import Confidence, GeneClassScheme
+from graph.vocab import Confidence, GeneClassScheme, Predicate
 from queries import lookup
 from server.http.api_collections import url_of
 
@@ -22,11 +23,34 @@ SEARCH_DEFAULT, SEARCH_MAX = 20, 100
 HOPS_DEFAULT, HOPS_MAX = 3, 5
 
 
+#: ASCII white space, spelled out: ``\s`` means different sets of characters to Python, to
+#: ECMAScript and to Hypothesis, and the schema must mean one thing.
+_WHITE = r"\t\n\v\f\r "
+#: A pattern: not only (ASCII) white space.
+NOT_BLANK = rf"[^{_WHITE}]"
+
+
+class Pattern(validators.Regexp):
+    """A regular expression as JSON Schema reads one (an unanchored search; ``$`` is the end
+    of the text), documented as the field's ``pattern`` and enforced with those meanings,
+    so that the server accepts exactly what the OpenAPI document says."""
+
+    def __init__(self, pattern: str, *, error: str) -> None:
+        super().__init__(pattern, error=error)
+        python = pattern[:-1] + r"\Z" if pattern.endswith("$") else pattern
+        self._search = re.compile(python).search
+
+    def __call__(self, value: str) -> str:
+        if self._search(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
 class Params(Schema):
     """Query parameters. An unknown or repeated parameter is an error, so a typo such as
     ``organs=bone`` is reported instead of being silently ignored."""
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # report every problem at once
     def _only_known(self, data: Any, **kwargs: Any) -> None:
         allowed = {field.data_key or name for name, field in self.fields.items()}
         known = ", ".join(sorted(allowed)) or "none"
@@ -102,7 +126,7 @@ class SearchParams(Params):
         required=True,
         validate=[
             validators.Length(min=1, max=MAX_NAME),
-            validators.Regexp(r".*\S", error="must not be blank"),
+            Pattern(NOT_BLANK, error="must not be blank"),
         ],
         metadata={"description": "What to look for: a symbol, alias, name or identifier."},
     )
@@ -117,6 +141,12 @@ class SearchParams(Params):
     )
 
 
+#: One predicate key; ``predicates`` is a comma-separated list of them (spaces allowed
+#: around the commas). The same pattern validates the request and documents it.
+_PREDICATE = "(?:" + "|".join(sorted((p.key for p in Predicate), key=len, reverse=True)) + ")"
+PREDICATES_PATTERN = rf"^ *{_PREDICATE} *(?:, *{_PREDICATE} *)*$"
+
+
 class PathParams(Params):
     source = _name_field(
         "Start entity (any name, alias, short id or CURIE).", data_key="from", required=True
@@ -128,11 +158,31 @@ class PathParams(Params):
         metadata={"description": f"Longest path (default {HOPS_DEFAULT}, at most {HOPS_MAX})."},
     )
     predicates = fields.String(
-        validate=validators.Length(min=1, max=MAX_NAME),
+        validate=[
+            validators.Length(min=1, max=MAX_NAME),
+            Pattern(
+                PREDICATES_PATTERN,
+                error="'{input}' is not a comma-separated list of predicates; expected some "
+                "of: " + ", ".join(p.key for p in Predicate),
+            ),
+        ],
         metadata={
             "description": "Comma-separated predicates the path may use (default: every "
             "association predicate), e.g. regulates,interacts_with for regulatory chains."
         },
+    )
+
+
+class ReferencePath(Schema):
+    """The path of ``/references/<number>``: a whole number (the review's numbering)."""
+
+    number = fields.String(
+        required=True,
+        validate=Pattern(
+            r"^[0-9]{1,9}$",
+            error="'{input}' is not a reference number; give a whole number such as 61",
+        ),
+        metadata={"description": "The reference's number in the review (1-119)."},
     )
 
 
@@ -142,6 +192,19 @@ class QueryRunParams(Schema):
     format = fields.String(
         validate=validators.OneOf(["json", "csv", "tsv"]),
         metadata={"description": "json (default), csv or tsv; overrides the Accept header."},
+    )
+
+
+class LinkHeader(Schema):
+    """The headers of a page of a list."""
+
+    link = fields.String(
+        data_key="Link",
+        metadata={
+            "description": 'RFC 8288 links to other pages: rel="first", "prev" (after the '
+            'first page), "next" (only when a next page exists) and "last", each a URL with '
+            "limit and offset."
+        },
     )
 
 
@@ -373,3 +436,68 @@ class QueryResult(Schema):
     columns = fields.List(fields.String())
     rows = fields.List(fields.Dict(keys=fields.String(), values=fields.String()))
     count = fields.Integer()
+
+
+#: A comma-separated list of names, none of them blank (what an ``entities`` parameter of a
+#: named query takes; ``MAX_LIST`` names at most). Unambiguous, so it checks in linear time.
+MAX_LIST = 50
+_MEMBER = rf"[{_WHITE}]*[^,{_WHITE}][^,]*"
+NAMES_PATTERN = rf"^{_MEMBER}(?:,{_MEMBER}){{0,{MAX_LIST - 1}}}$"
+MIN_INTEGER, MAX_INTEGER = 1, 1_000_000
+
+
+def _query_param_field(query: Any, param: Any) -> fields.Field:
+    """The documented, validated form of one named-query parameter (queries/catalog.py)."""
+    required: dict[str, Any] = {}
+    if param.required:
+        required = {
+            "required": True,
+            "error_messages": {
+                "required": f"missing parameter '{param.name}' for query '{query.name}'"
+            },
+        }
+    described = param.description.rstrip(".") + "." + (
+        f" Default: {param.default}." if param.default is not None else ""
+    )
+    if param.kind == "choice":
+        return fields.String(
+            validate=validators.OneOf(list(param.choices)),
+            metadata={"description": described},
+            **required,
+        )
+    if param.kind == "integer":
+        return fields.Integer(
+            strict=False,
+            validate=validators.Range(min=MIN_INTEGER, max=MAX_INTEGER),
+            metadata={"description": described},
+            **required,
+        )
+    kinds = ", ".join(c.key for c in param.categories) or "any entity"
+    if param.kind == "entities":
+        return fields.String(
+            validate=[
+                validators.Length(min=1, max=MAX_LIST * (MAX_NAME + 1)),
+                Pattern(NAMES_PATTERN, error=f"expected 1 to {MAX_LIST} comma-separated names"),
+            ],
+            metadata={
+                "description": f"{described} Comma-separated names, aliases or CURIEs "
+                f"({kinds}), at most {MAX_LIST}."
+            },
+            **required,
+        )
+    return fields.String(
+        validate=[
+            validators.Length(min=1, max=MAX_NAME),
+            Pattern(NOT_BLANK, error="must not be blank"),
+        ],
+        metadata={"description": f"{described} A name, alias or CURIE ({kinds})."},
+        **required,
+    )
+
+
+def query_params_schema(query: Any) -> type[Params]:
+    """The query-string schema of one named query: its own parameters and ``format``."""
+    declared: dict[str, Any] = {p.name: _query_param_field(query, p) for p in query.params}
+    declared["format"] = QueryRunParams._declared_fields["format"]
+    name = "".join(part.title() for part in query.name.split("_")) + "Params"
+    return type(name, (Params,), declared)

@@ -40,7 +40,7 @@ from queries.simulator.gene_sets import GeneSet, resolve_gene_sets, with_gene_se
 from server.errors import BadRequest, NotAcceptable, UnsupportedMediaType, problem
 from server.http.api_collections import PREFIX, service_state
 from server.http.api_examples import error_responses
-from server.http.api_schemas import Params
+from server.http.api_schemas import NOT_BLANK, Params, Pattern
 
 # --- limits and defaults, shared with the command line ---------------------------------------
 
@@ -220,6 +220,8 @@ class GeneProfileField(fields.Field):
                     raise ValidationError(
                         f"the level of '{name[:60]}' is not a number (give e.g. 1, -1 or 0.5)"
                     )
+                if not math.isfinite(level):  # JSON has no NaN or Infinity; Python reads them
+                    raise ValidationError(f"the level of '{name[:60]}' is not finite")
             return {name: float(level) for name, level in value.items()}
         raise ValidationError(
             "expected a list of gene names or an object mapping gene names to levels"
@@ -232,6 +234,44 @@ def _check_names(names: list[str]) -> None:
     long = [n for n in names if len(n) > MAX_NAME]
     if long:
         raise ValidationError(f"a name is longer than {MAX_NAME} characters: '{long[0][:60]}...'")
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON true or false only (marshmallow would also take 0, 1, "yes" ...), as the
+    OpenAPI document says."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class StrictInteger(fields.Integer):
+    """A JSON whole number only (1.0 counts, as in JSON Schema): not true/false, not a
+    string, not 1.5."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # JSON Schema: 100.0 is an integer
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StrictNumber(fields.Float):
+    """A JSON number only: not true/false, not a string."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+#: The simulator's own words for a count out of range (queries/simulator/profile.py).
+_WHOLE = "expected a whole number from {min} to {max}, got {input}"
 
 
 def _names_field(description: str) -> fields.List:
@@ -249,7 +289,10 @@ class SimulationInput(Schema):
 
     cancer = fields.String(
         required=True,
-        validate=validators.Length(min=1, max=MAX_NAME),
+        validate=[
+            validators.Length(min=1, max=MAX_NAME),
+            Pattern(NOT_BLANK, error="give the name, alias or CURIE of a cancer type"),
+        ],
         metadata={
             "description": "Cancer type: a label, alias or CURIE (e.g. `breast cancer`, "
             "`DOID:1612`).",
@@ -297,42 +340,41 @@ class SimulationInput(Schema):
     overexpress = _names_field("Genes overexpressed (level +1.5).")
     mode = fields.String(
         load_default="paths",
+        validate=validators.OneOf(
+            list(MODES), error="'{input}' is not a mode; expected one of: {choices}"
+        ),
         metadata={
             "description": "`paths`: deterministic risks with explained paths; `cells`: also "
-            "N disseminated cells traverse the cascade at random.",
-            "enum": list(MODES),
+            "N disseminated cells traverse the cascade at random."
         },
     )
-    cells = fields.Integer(
+    cells = StrictInteger(
         load_default=DEFAULT_CELLS,
-        strict=True,
+        validate=validators.Range(min=1, max=MAX_CELLS, error=_WHOLE),
         metadata={
             "description": f"Cells in cells mode (default {DEFAULT_CELLS}, at most {MAX_CELLS}).",
-            "minimum": 1,
-            "maximum": MAX_CELLS,
         },
     )
-    seed = fields.Integer(
+    seed = StrictInteger(
         load_default=None,
         allow_none=True,
-        strict=True,
+        validate=validators.Range(
+            min=0, error="expected a non-negative whole number, got {input}"
+        ),
         metadata={
             "description": "Seed of cells mode and of the null model's permutations; the same "
             "seed gives the same answer. Without one, cells mode reports the seed it used.",
-            "minimum": 0,
         },
     )
-    top_paths = fields.Integer(
+    top_paths = StrictInteger(
         load_default=DEFAULT_TOP_PATHS,
-        strict=True,
+        validate=validators.Range(min=1, max=MAX_TOP_PATHS, error=_WHOLE),
         metadata={
             "description": f"Paths per organ (default {DEFAULT_TOP_PATHS}, at most "
             f"{MAX_TOP_PATHS}).",
-            "minimum": 1,
-            "maximum": MAX_TOP_PATHS,
         },
     )
-    rank_targets = fields.Boolean(
+    rank_targets = StrictBoolean(
         load_default=False,
         metadata={
             "description": "Also rank the profile's genes (or, without a profile, every gene "
@@ -349,33 +391,40 @@ class SimulationInput(Schema):
             "distant organ)."
         },
     )
-    sensitivity = fields.Boolean(
+    sensitivity = StrictBoolean(
         load_default=False,
         metadata={
             "description": "Also perturb every numeric parameter by +/-`perturbation` and "
             "report how stable the organ ranking is: the answer's `sensitivity`."
         },
     )
-    perturbation = fields.Float(
+    perturbation = StrictNumber(
         load_default=None,
         allow_none=True,
+        validate=validators.Range(
+            min=0,
+            max=1,
+            max_inclusive=False,
+            error="expected a number from 0 up to (not including) 1 (a share of each "
+            "parameter's value, 0.5 for +/-50%), got {input}",
+        ),
         metadata={
             "description": f"Relative change of each parameter in the sensitivity analysis "
             f"(default {DEFAULT_PERTURBATION}: +/-50%), from 0 up to (not including) 1.",
-            "minimum": 0,
-            "exclusiveMaximum": 1,
+            "exclusiveMaximum": True,  # OpenAPI 3.0: `maximum` itself is excluded
         },
     )
-    null = fields.Integer(
+    null = StrictInteger(
         load_default=None,
         allow_none=True,
-        strict=True,
+        validate=validators.Range(
+            min=1, max=MAX_NULL, error="expected a number of permutations from 1 to {max}, got "
+            "{input}"
+        ),
         metadata={
             "description": "Also rerun with the gene-organ assertions permuted (degree-"
             "preserving) this many times and give an empirical p-value per organ: the "
             f"answer's `null_model`. At most {MAX_NULL}.",
-            "minimum": 1,
-            "maximum": MAX_NULL,
         },
     )
 
@@ -525,8 +574,11 @@ def _body_problem(body: bytes) -> str:
 
 @bp.errorhandler(SimulationInputError)
 def _invalid(error: SimulationInputError) -> Response:
+    """422: the body fits the schema (types and bounds are checked there, 400), but the
+    simulator cannot use it: an unknown cancer type, subtype or organ, options that do not go
+    together, too many names in all."""
     detail = "; ".join(error.problems) or str(error)
-    return problem(error.status, error.title, detail, problems=list(error.problems))
+    return problem(422, error.title, detail, problems=list(error.problems))
 
 
 def request_from(data: Mapping[str, Any], **given: Any) -> SimulationRequest:
@@ -556,11 +608,13 @@ def request_from(data: Mapping[str, Any], **given: Any) -> SimulationRequest:
     "answer as `metakg simulate --format json`. A knowledge-driven model, not a clinical "
     "predictor: see docs/simulator.md.",
     responses=error_responses(
-        e400=(
+        e400=("Invalid parameter", "cells: Must be greater than or equal to 1 and less than or "
+              "equal to 10000000."),
+        e415=("Unsupported media type", "send the simulation request as JSON ..."),
+        e422=(
             "Invalid simulation input",
             "cancer: no cancer type is called 'breast cancr'; did you mean breast cancer?",
         ),
-        e415=("Unsupported media type", "send the simulation request as JSON ..."),
     ),
 )
 def simulate_view(json_data: dict[str, Any]) -> Response:

@@ -13,6 +13,7 @@ limit, problem+json errors). Everything else goes to Flask.
 from __future__ import annotations
 
 import functools
+import math
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
@@ -130,6 +131,9 @@ def _query_from_url(args: Mapping[str, list[str]]) -> Found | None:
     if "update" in args:
         raise _read_only()
     if "query" not in args:
+        # The service description; a dataset IRI is still checked (the document says IRI).
+        _graph_iris(args.get("default-graph-uri", []), "default-graph-uri")
+        _graph_iris(args.get("named-graph-uri", []), "named-graph-uri")
         return None
     return args["query"], args.get("default-graph-uri", []), args.get("named-graph-uri", [])
 
@@ -329,7 +333,8 @@ class SparqlEndpoint:
             if not self.limiter.hit(limit, "sparql", client):
                 reset = self.limiter.get_window_stats(limit, "sparql", client).reset_time
                 error = TooManyRequests(f"more than {limit} from {client}; slow down")
-                error.retry_after = max(1, int(reset - time.time()))
+                # Rounded up: a client that waits as long as told is let in.
+                error.retry_after = max(1, math.ceil(reset - time.time()))
                 return from_error(error)
         return None
 
@@ -341,6 +346,67 @@ class SparqlEndpoint:
             response.headers["Access-Control-Max-Age"] = "600"
         response.headers["Allow"] = ALLOWED_METHODS
         return response
+
+
+#: Not only white space (ASCII white space: what JSON Schema validators and Python agree on).
+NOT_BLANK = "[^\\t\\n\\v\\f\\r ]"
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before retrying (a whole number).",
+        "schema": {"type": "integer", "minimum": 0},
+    }
+}
+#: The SPARQL 1.1 Query Results JSON Format: SELECT answers have head.vars and
+#: results.bindings, ASK answers a boolean.
+RESULTS_JSON = {
+    "type": "object",
+    "required": ["head"],
+    "properties": {
+        "head": {
+            "type": "object",
+            "properties": {
+                "vars": {"type": "array", "items": {"type": "string"}},
+                "link": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        "results": {
+            "type": "object",
+            "required": ["bindings"],
+            "properties": {
+                "bindings": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": {
+                            "type": "object",
+                            "required": ["type", "value"],
+                            "properties": {
+                                "type": {
+                                    "type": "string",
+                                    "enum": ["uri", "literal", "bnode", "triple"],
+                                },
+                                "value": {},
+                                "datatype": {"type": "string"},
+                                "xml:lang": {"type": "string"},
+                            },
+                        },
+                    },
+                }
+            },
+        },
+        "boolean": {"type": "boolean"},
+    },
+}
+#: Text formats: SPARQL XML, CSV and TSV results; Turtle, N-Triples and RDF/XML graphs (and
+#: the service description, Turtle).
+TEXT_FORMATS = (
+    "application/sparql-results+xml",
+    "text/csv",
+    "text/tab-separated-values",
+    "text/turtle",
+    "application/n-triples",
+    "application/rdf+xml",
+)
 
 
 def _problem_responses() -> dict[str, Any]:
@@ -358,29 +424,30 @@ def _problem_responses() -> dict[str, Any]:
         "503": "All query workers busy: retry after the Retry-After delay",
         "504": "The query ran past METAKG_QUERY_TIMEOUT and was stopped",
     }
-    return {
+    out: dict[str, Any] = {
         code: {
             "description": text,
             "content": {"application/problem+json": {"schema": problem_schema}},
         }
         for code, text in statuses.items()
     }
+    for code in ("429", "503"):
+        out[code]["headers"] = RETRY_AFTER
+    return out
 
 
 def describe_in_openapi(spec: dict[str, Any]) -> dict[str, Any]:
-    """Add ``/sparql`` (served outside Flask's routing) to the OpenAPI document."""
-    results = {
-        media: {"schema": {"type": "string"}}
-        for media in (
-            "application/sparql-results+json",
-            "application/sparql-results+xml",
-            "text/csv",
-            "text/tab-separated-values",
-            "text/turtle",
-            "application/n-triples",
-            "application/rdf+xml",
-            "application/ld+json",
-        )
+    """Add ``/sparql`` (served outside Flask's routing) to the OpenAPI document, then let the
+    REST API finish what its decorators cannot say (:func:`server.http.api_examples.
+    finish_openapi`): this is the app's one spec processor."""
+    from server.http.api_examples import finish_openapi
+
+    finish_openapi(spec)
+    results: dict[str, Any] = {
+        "application/sparql-results+json": {"schema": RESULTS_JSON},
+        **{media: {"schema": {"type": "string"}} for media in TEXT_FORMATS},
+        # JSON-LD of a CONSTRUCT or DESCRIBE: an object with @context and @graph, or an array.
+        "application/ld+json": {"schema": {"oneOf": [{"type": "object"}, {"type": "array"}]}},
     }
     dataset = [
         {
@@ -418,7 +485,9 @@ def describe_in_openapi(spec: dict[str, Any]) -> dict[str, Any]:
                     "name": "query",
                     "in": "query",
                     "required": False,
-                    "schema": {"type": "string"},
+                    "description": "The SPARQL query (a query that does not parse is a 400, as "
+                    "the SPARQL 1.1 Protocol requires). Without it, the service description.",
+                    "schema": {"type": "string", "minLength": 1, "pattern": NOT_BLANK},
                     "example": "SELECT ?s WHERE { ?s a <https://w3id.org/biolink/vocab/Gene> } "
                     "LIMIT 5",
                 },
@@ -436,11 +505,19 @@ def describe_in_openapi(spec: dict[str, Any]) -> dict[str, Any]:
                     FORM: {
                         "schema": {
                             "type": "object",
-                            "properties": {"query": {"type": "string"}},
+                            "properties": {
+                                "query": {
+                                    "type": "string",
+                                    "minLength": 1,
+                                    "pattern": NOT_BLANK,
+                                }
+                            },
                             "required": ["query"],
                         }
                     },
-                    DIRECT: {"schema": {"type": "string"}},
+                    DIRECT: {
+                        "schema": {"type": "string", "minLength": 1, "pattern": NOT_BLANK}
+                    },
                 },
             },
             "responses": {"200": ok, **_problem_responses()},
