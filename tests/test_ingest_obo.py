@@ -208,7 +208,7 @@ def test_compressed_and_undecodable_files(tmp_path: Path) -> None:
     bad = tmp_path / "bad.obo"
     bad.write_bytes(b"format-version: 1.4\n\n[Term]\nid: DOID:1\nname: \xff\n")
     _, problems = ingest(bad)
-    assert [(p.code, p.level) for p in problems] == [("unreadable-file", Level.ERROR)]
+    assert [(p.code, p.line, p.level) for p in problems] == [("bad-encoding", 5, Level.ERROR)]
 
 
 # --- files from outside: obonet's test data ---------------------------------------------------
