@@ -297,3 +297,79 @@ def test_a_missing_store_is_the_same_503_everywhere_until_rebuilt(
         wait_for_release(client, releases[1].release, seconds=5)
     finally:
         client.close()
+
+
+# --- the query pools of releases (real query processes, no server) ---------------------------
+
+
+RUNAWAY = "SELECT (COUNT(*) AS ?c) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def test_an_old_pool_finishes_its_queries_then_closes_and_pools_stay_bounded(
+    store_path: Path, releases: dict[int, Expected], tmp_path: Path,
+) -> None:
+    from graph.store import RDF_DIR, release_directory
+    from server.errors import Overloaded, QueryTimeout
+    from server.sparql.query_worker import SparqlRequest
+    from server.sparql.runner import QueryRunner, ReleasePools
+
+    def make(source: str) -> QueryRunner:
+        return QueryRunner(source, processes=1, user_slots=1, timeout=5.0, row_cap=10_000)
+
+    pools = ReleasePools(make, limit=2, switch_wait=0.5)
+    old = str(release_directory(store_path) / RDF_DIR)
+    count = SparqlRequest(COUNT, accept=(("application/sparql-results+json", 1.0),))
+    outcome: dict[str, object] = {}
+    try:
+        with pools.lease("A", old) as runner:
+            old_pids = runner.pids()
+            assert len(old_pids) == 2
+
+        def long_query() -> None:
+            try:
+                with pools.lease("A", old) as runner:
+                    runner.sparql(SparqlRequest(RUNAWAY))
+            except Exception as exc:  # the outcome is checked below
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=long_query)
+        thread.start()
+        time.sleep(0.5)
+        # A newer release: its pool starts; the old one keeps its query in flight.
+        with pools.lease("B", old) as runner:
+            answer = runner.sparql(count)
+            assert int(json.loads(answer.body)["results"]["bindings"][0]["n"]["value"]) == (
+                releases[1].triples
+            )
+        assert set(pools.runners()) == {"A", "B"}
+        # A third release, while requests still read both others: it waits for a pool to
+        # close, and gives up at switch_wait.
+        pools.pin("B")
+        with pytest.raises(Overloaded, match="rebuilt several times"):
+            with pools.lease("C", old):
+                pass
+        assert set(pools.runners()) == {"A", "B"}
+        pools.unpin("B")  # B is no longer the newest: closed at once
+        assert set(pools.runners()) == {"A"}
+        thread.join(timeout=30)
+        # The old query ran to its own deadline: not cut off by the switches.
+        assert isinstance(outcome.get("error"), QueryTimeout), outcome
+        assert pools.runners() == {}
+        for pid in old_pids:
+            assert not _alive(pid), f"query process {pid} of the closed pool still runs"
+    finally:
+        pools.close()
+    assert pools.runners() == {}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead too (its parent, this process, reaps it when joining).
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            return handle.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

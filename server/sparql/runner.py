@@ -284,31 +284,44 @@ class QueryRunner:
             with self._lock:
                 self._starting[kind] -= 1
 
-    def _busy(self, kind: str) -> Overloaded:
+    def _busy(self, kind: str, *, long: bool = False) -> Overloaded:
         size = self.size(kind)
         what = "SPARQL" if kind == USER else "named"
-        starting = " (some are restarting after a stopped query)" if self._starting[kind] else ""
+        why = (
+            " with long queries" if long
+            else " (some are restarting after a stopped query)" if self._starting[kind]
+            else ""
+        )
         return Overloaded(
-            f"all {size} query processes for {what} queries are busy{starting}; each runs one "
+            f"all {size} query processes for {what} queries are busy{why}; each runs one "
             f"query at a time, for at most the {self.timeout:g} s deadline; retry in a moment"
         )
 
     def _take(self, kind: str) -> _Worker:
         """An idle worker of class ``kind``. Waits ``wait`` seconds (named queries: at least
         :data:`NAMED_WAIT`), and longer only while a worker of the class is being restarted
-        (it will be free as soon as it is up, unlike one busy with a long query)."""
+        (it will be free as soon as it is up). A user query is refused at once when every
+        user worker is busy with a long query (one already demoted): none is likely to be
+        free soon, and waiting would hold a server thread for nothing."""
         now = time.monotonic()
         until = now + (self.wait if kind == USER else max(self.wait, NAMED_WAIT))
         latest = now + STARTUP
         idle = self._idle[kind]
         while True:
+            left = until - time.monotonic()
             try:
-                return idle.get(timeout=max(until - time.monotonic(), 0.0))
+                return idle.get(timeout=min(left, 0.05) if left > 0 else 0.05)
             except queue.Empty:
                 now = time.monotonic()
-                if not self._starting[kind] or now >= latest:
+                starting = self._starting[kind] > 0
+                if kind == USER and not starting and self._all_long():
+                    raise self._busy(kind, long=True) from None
+                if now >= until and (not starting or now >= latest):
                     raise self._busy(kind) from None
-                until = now + 0.05
+
+    def _all_long(self) -> bool:
+        with self._lock:
+            return sum(1 for w in self._all if w.kind == USER and w.demoted) >= self.user_slots
 
     def call(
         self, message: tuple[Any, ...], *, timeout: float | None = None, kind: str | None = None
