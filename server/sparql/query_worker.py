@@ -6,9 +6,10 @@ are fully serialised here, after counting rows against the cap, so a response is
 complete or an explicit error, never a cut-off body.
 
 Messages (parent -> worker): ``("sparql", SparqlRequest)``, ``("named", BoundQuery)``,
-``("ping",)``. Replies: ``("ok", payload)`` or ``("error", kind, message)`` where kind is one
-of ``syntax``, ``not-acceptable``, ``row-cap``, ``failed``. They travel over a Unix socket
-pair (server/sparql/channel.py).
+``("ping",)`` or ``("ping", "named")`` (the first ping of a process for named queries, which
+imports them then rather than on the first query). Replies: ``("ok", payload)`` or
+``("error", kind, message)`` where kind is one of ``syntax``, ``not-acceptable``, ``row-cap``,
+``failed``. They travel over a Unix socket pair (server/sparql/channel.py).
 """
 
 from __future__ import annotations
@@ -153,6 +154,8 @@ def handle(store: ox.Store, message: tuple[Any, ...], row_cap: int) -> tuple[Any
                 raise RowCapExceeded(_cap_message(row_cap, "rows"))
             return ("ok", rows)
         if op == "ping":
+            if message[1:] == ("named",):  # a process for named queries: load them now
+                from queries import named  # noqa: F401
             return ("ok", "pong")
         return ("error", "failed", f"unknown operation {op!r}")
     except SyntaxError as exc:

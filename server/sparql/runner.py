@@ -222,7 +222,7 @@ class QueryRunner:
             ]
             for worker in workers:
                 try:
-                    worker.channel.send(("ping",))
+                    worker.channel.send(("ping", worker.kind))
                 except OSError:
                     pass
             for worker in workers:
@@ -265,7 +265,7 @@ class QueryRunner:
                     return
                 worker = self._spawn(kind)
                 try:
-                    worker.channel.send(("ping",))
+                    worker.channel.send(("ping", worker.kind))
                     ready = self._answers_ping(worker)
                 except OSError:
                     ready = False
