@@ -411,7 +411,7 @@ class SimulationInput(Schema):
         metadata={
             "description": f"Relative change of each parameter in the sensitivity analysis "
             f"(default {DEFAULT_PERTURBATION}: +/-50%), from 0 up to (not including) 1.",
-            "exclusiveMaximum": True,  # OpenAPI 3.0: `maximum` itself is excluded
+            "exclusiveMaximum": 1,  # OpenAPI 3.1 (JSON Schema 2020-12): below 1
         },
     )
     null = StrictInteger(
