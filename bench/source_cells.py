@@ -4,7 +4,8 @@ For each cell size (default 1, 2, 4, 8 and 20 MB) an assertions table with one r
 ``note`` holds that many characters is written, then built on top of the curated sources the
 way ``metakg build`` does (assemble, then write_store: RDF, property graph, SHACL check,
 atomic swap into a temporary store path). Printed per size, as the fastest of ``--repeat``
-runs (the least disturbed by other work on the machine):
+runs, the sizes taking turns with the baseline (the least disturbed by other work on the
+machine):
 
 * ``build s``: the whole build;
 * ``extra s``: the build minus the baseline below, that is the cost of the big cell;
@@ -102,19 +103,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
 
-        def median_build(chars: int) -> float:
-            table = write_table(folder, chars)
-            runs = [build_seconds(table, folder) for _ in range(repeat)]
-            table.unlink()
-            return min(runs)
-
-        baseline = median_build(10)
+        # Rounds: the baseline and every size once per round, so that a busy spell of the
+        # machine falls on all of them alike; each figure is the fastest of its runs.
+        tables = {size: write_table(folder, int(size * MB)) for size in sizes}
+        tables[0.0] = write_table(folder, 10)
+        runs: dict[float, list[float]] = {size: [] for size in tables}
+        for _ in range(repeat):
+            for size, table in tables.items():
+                runs[size].append(build_seconds(table, folder))
+        baseline = min(runs.pop(0.0))
         print(f"baseline (short cells): build {baseline:.2f} s")
         print(f"{'cell MB':>8} {'build s':>9} {'extra s':>9} {'extra s/MB':>11}")
         for size in sizes:
-            seconds = median_build(int(size * MB))
+            seconds = min(runs[size])
             extra = seconds - baseline
             print(f"{size:>8g} {seconds:>9.2f} {extra:>9.2f} {extra / size:>11.3f}")
+        for table in tables.values():
+            table.unlink()
 
         if old_sizes:
 
