@@ -44,19 +44,41 @@ SLOW_FIXTURES = frozenset(
         "outside_kgx",  # pip download (tests/test_ingest_kgx.py)
     }
 )
+#: Names whose use in a test or fixture function means it starts a long-lived process.
+SLOW_CALLS = frozenset({"LiveServer", "OxigraphServer", "Popen", "sync_playwright"})
 #: Parametrised fixtures whose "remote" variant runs on `oxigraph serve`.
 REMOTE_PARAMETRISED = ("app", "knowledge")
 
 
+def _starts_processes(function: object) -> bool:
+    code = getattr(function, "__code__", None)
+    return code is not None and not SLOW_CALLS.isdisjoint(code.co_names)
+
+
+def _is_slow(item: pytest.Item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    if names & SLOW_FIXTURES:
+        return True
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if any(params.get(n) == "remote" for n in REMOTE_PARAMETRISED):
+        return True
+    if _starts_processes(getattr(item, "function", None)):
+        return True
+    info = getattr(item, "_fixtureinfo", None)  # every fixture the test uses, with its code
+    for definitions in getattr(info, "name2fixturedefs", {}).values():
+        if any(_starts_processes(d.func) for d in definitions):
+            return True
+    return False
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark ``slow`` every test that uses a server, browser or process fixture, or the
-    `oxigraph serve` variant of a backend-parametrised fixture (new tests included)."""
-    slow = pytest.mark.slow
+    """Mark ``slow`` every test that uses a server, browser or process fixture, starts one
+    itself (:data:`SLOW_CALLS`), or runs on the `oxigraph serve` variant of a
+    backend-parametrised fixture; new tests included. Tests slow for another reason (a
+    build in a subprocess, a large input) carry ``@pytest.mark.slow`` themselves."""
     for item in items:
-        names = set(getattr(item, "fixturenames", ()))
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        if names & SLOW_FIXTURES or any(params.get(n) == "remote" for n in REMOTE_PARAMETRISED):
-            item.add_marker(slow)
+        if _is_slow(item):
+            item.add_marker(pytest.mark.slow)
 
 
 @contextlib.contextmanager

@@ -61,6 +61,7 @@ def _count(store: Path, text: str) -> int:
     return int(rows[0][0].value)
 
 
+@pytest.mark.slow
 def test_n_triples_go_into_a_named_graph_that_sparql_finds(
     kb: KnowledgeBase, store: Path, exported: Path
 ) -> None:
@@ -244,6 +245,7 @@ def test_a_remote_json_ld_context_is_refused_in_bulk_too(
     assert requests == [] and tree_digest(store) == before
 
 
+@pytest.mark.slow
 def test_the_command_prints_one_line_off_a_terminal(runner, store: Path, exported: Path) -> None:  # type: ignore[no-untyped-def]
     from server.cli import main
 

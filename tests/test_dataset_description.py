@@ -163,6 +163,7 @@ def test_shacl_and_the_canonical_form_read_the_default_graph_only(store: Knowled
     assert len(shacl.to_rdflib(store.rdf)) == len(default)
 
 
+@pytest.mark.slow
 def test_every_input_is_described_with_its_digest(cli_store: Path) -> None:
     store = KnowledgeStore(cli_store)
     sources = store.manifest["sources"]

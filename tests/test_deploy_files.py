@@ -288,6 +288,7 @@ def test_dockerignore_keeps_secrets_and_clutter_out() -> None:
         assert not ignored(path, patterns), path
 
 
+@pytest.mark.slow
 def test_the_build_context_builds_the_knowledge_base(tmp_path: Path) -> None:
     """What `COPY . .` + `pip wheel .` + `pip install` + `RUN metakg build` do in the image,
     done here from a copy of the context that .dockerignore leaves."""

@@ -66,6 +66,7 @@ def assertions(kb: KnowledgeBase) -> set[tuple[str, str, str, str]]:
     return {(e.id, e.subject, e.predicate.key, e.object) for e in kb.edges}
 
 
+@pytest.mark.slow
 def test_diff_shows_exactly_what_the_extra_source_adds(builds: Builds) -> None:
     found = json.loads(run(str(builds.base), str(builds.plus), "--json"))
     assert found["identical"] is False
@@ -135,6 +136,7 @@ def test_the_other_way_round_removes_them(builds: Builds) -> None:
         assert [r["change"] for r in rows] == [-r["change"] for r in forward["counts"][key]]
 
 
+@pytest.mark.slow
 def test_a_store_and_a_rebuild_of_it_do_not_differ(builds: Builds, tmp_path: Path) -> None:
     assert "No differences" in run(str(builds.base), str(builds.base))
     again = tmp_path / "again"

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "ingest.md"
 METAKG = Path(sys.executable).with_name("metakg")
 
@@ -28,6 +30,7 @@ def commands() -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_the_guide_runs(tmp_path: Path) -> None:
     for name, content in files().items():
         (tmp_path / name).write_text(content, encoding="utf-8")

@@ -240,6 +240,7 @@ def test_api_errors_are_problems(client: Any) -> None:
         assert response.mimetype == "application/problem+json"
 
 
+@pytest.mark.slow
 def test_release_has_every_format_and_checksums(
     store_path: Path, tmp_path: Path, graph: nx.MultiDiGraph
 ) -> None:

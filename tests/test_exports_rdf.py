@@ -79,6 +79,7 @@ def store_triples(store: KnowledgeStore) -> set[str]:
 
 @pytest.mark.parametrize("key", sorted(SINGLE_GRAPH))
 @rdflib_deprecations
+@pytest.mark.slow
 def test_each_format_reads_back_to_the_store_with_both_readers(
     key: str, exported: Path, graph: nx.MultiDiGraph, store: KnowledgeStore
 ) -> None:

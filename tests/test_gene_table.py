@@ -184,6 +184,7 @@ def test_an_unknown_gene_says_what_was_searched(tmp_path: Path) -> None:
     assert "gene_info with --source" in problem.message
 
 
+@pytest.mark.slow
 def test_a_given_gene_info_takes_over_from_the_table(tmp_path: Path) -> None:
     path = _write(tmp_path, "BRCA1\tcontributes_to\tbreast cancer\t\t\t13\tlow\t\tGene info.\n")
     kb = assemble(plan_sources([path, need(GENE_INFO)]))

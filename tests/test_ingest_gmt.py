@@ -351,6 +351,7 @@ def test_outside_sets_load_with_a_reference_and_are_queryable(
     assert graph.nodes[vegf]["label"] == "VEGF signaling pathway"
 
 
+@pytest.mark.slow
 def test_the_whole_outside_library_loads_with_one_references_line(
     kegg: Path, tmp_path: Path, runner: CliRunner
 ) -> None:
@@ -376,6 +377,7 @@ def test_the_whole_outside_library_loads_with_one_references_line(
     assert {"EGFR", "KRAS"} <= {row["symbol"] for row in json.loads(result.stdout)}
 
 
+@pytest.mark.slow
 def test_outside_symbols_the_gene_table_lacks_are_named_with_file_and_line(
     kegg: Path, tmp_path: Path, runner: CliRunner
 ) -> None:
@@ -439,6 +441,7 @@ def test_a_gmt_file_profile_equals_its_genes_listed_by_hand(
     assert organs(by_hand)[0]["organ"]["label"] == "Lung"
 
 
+@pytest.mark.slow
 def test_an_ingested_set_profile_equals_its_genes_listed_by_hand(lung_store: Path) -> None:
     by_set = simulate_json(lung_store, "--gene-set", LUNG_SET)
     by_hand = simulate_json(lung_store, "--genes", ",".join(LUNG_GENES))
@@ -503,6 +506,7 @@ def test_over_http_a_gene_set_gives_the_same_simulation(lung_store: Path) -> Non
         app.extensions["metakg"].close()
 
 
+@pytest.mark.slow
 def test_loading_a_gene_set_changes_no_simulation(tmp_path: Path, store_path: Path) -> None:
     source = write(tmp_path / "drivers.gmt", "DRIVERS\tdoi:10.1038/nature05760\tERBB2\tKRAS\n")
     store = tmp_path / "store"
@@ -518,6 +522,7 @@ def test_loading_a_gene_set_changes_no_simulation(tmp_path: Path, store_path: Pa
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "formats-gmt-obo.md"
 
 
+@pytest.mark.slow
 def test_the_guide_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = GUIDE.read_text(encoding="utf-8")
     files = re.findall(r"<!-- file: (\S+) -->\n```text\n(.*?)```", text, re.S)

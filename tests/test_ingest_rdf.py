@@ -58,6 +58,7 @@ def exported(kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory) -> Pat
 
 
 @pytest.mark.parametrize("key", FORMATS)
+@pytest.mark.slow
 def test_our_rdf_export_reads_back_as_the_same_graph(
     kb: KnowledgeBase, exported: Path, key: str
 ) -> None:

@@ -129,6 +129,7 @@ def runners(store_path: Path) -> Iterator[dict[str, QueryRunner]]:
 @pytest.mark.parametrize(
     ("text", "accept"), [(text, accept) for text, offered in QUERIES for accept in offered]
 )
+@pytest.mark.slow
 def test_memory_and_disk_give_the_same_answers(
     runners: dict[str, QueryRunner], text: str, accept: str
 ) -> None:

@@ -322,6 +322,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("mode", ["paths", "cells"])
+@pytest.mark.slow
 def test_the_figure_is_a_valid_svg_naming_every_organ(
     runner: CliRunner, store_path: Path, tmp_path: Path, mode: str
 ) -> None:

@@ -116,7 +116,15 @@ def _unusual(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     return g
 
 
-@pytest.fixture(scope="module", params=["curated", "curated-unusual", *SYNTHETIC])
+@pytest.fixture(
+    scope="module",
+    params=[
+        "curated",
+        "curated-unusual",
+        # seconds each (a synthetic graph, both builds): for the full run, not the fast loop
+        *(pytest.param(name, marks=pytest.mark.slow) for name in SYNTHETIC),
+    ],
+)
 def both(request: pytest.FixtureRequest, graph: nx.MultiDiGraph) -> tuple[Model, Model]:
     """(today's model, the product's model) of one graph."""
     if request.param == "curated":
