@@ -239,6 +239,7 @@ def test_rebuilds_under_load_serve_one_release_per_answer(
         for thread in threads:
             thread.join(timeout=60)
         probe.close()
+    print(f"answers by route and release during the rebuilds: {dict(answered)}")
     assert not failures, f"{len(failures)} failed or inconsistent answers: {failures[:10]}"
     # Every kind of request was answered from both releases.
     for kind in ROUTES:

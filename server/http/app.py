@@ -20,7 +20,6 @@ from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
-from werkzeug.wsgi import ClosingIterator
 
 from graph.backend import Backend, Knowledge, RemoteBackend, open_backend
 from graph.errors import MetakgError
@@ -222,8 +221,8 @@ class ReleaseExecutor:
 
 class ReleaseHeader:
     """The outermost WSGI layer: every request (the Flask routes and the lean ``/sparql``
-    layer alike) gets a scope in which it reads one release, pinned until the response is
-    closed; responses under ``/api/v1`` and ``/sparql`` that read one carry
+    layer alike) gets a scope in which it reads one release, pinned until its response is
+    made; responses under ``/api/v1`` and ``/sparql`` that read one carry
     ``X-Metakg-Release: <release id>``."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]], state: ServiceState) -> None:
@@ -247,13 +246,12 @@ class ReleaseHeader:
 
         token = _REQUEST.set(scope)
         try:
-            body = self.app(environ, start)
-        except BaseException:
-            self.state.end_request(scope)
-            raise
+            # Every response is built whole before it is returned (none is streamed), so
+            # the release is let go here, whether or not the server closes the body.
+            return self.app(environ, start)
         finally:
             _REQUEST.reset(token)
-        return ClosingIterator(body, [lambda: self.state.end_request(scope)])
+            self.state.end_request(scope)
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
