@@ -68,7 +68,7 @@ def release_id(manifest: Mapping[str, Any], graph_json: bytes) -> str:
 
 def projection_quads(store: KnowledgeStore, graph: str = PROJECTION_GRAPH) -> list[ox.Quad]:
     """The release resource of a built store, in ``graph`` (a staging graph while pushing)."""
-    graph_json = (store.path / GRAPH_FILE).read_bytes()
+    graph_json = (store.directory / GRAPH_FILE).read_bytes()
     manifest = store.manifest
     node, into = ox.NamedNode(_RELEASE_NODE), ox.NamedNode(graph)
     return [
