@@ -151,7 +151,7 @@ _PAGE = {"total": 18, "limit": 2, "offset": 0}
 EXAMPLES: dict[str, Any] = {
     "index": {
         "name": "metakg",
-        "version": "0.5.0",
+        "version": "0.6.0",
         "collections": [
             {
                 "name": "genes",
