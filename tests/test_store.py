@@ -190,7 +190,3 @@ def test_rdf_and_networkx_hold_the_same_graph(store: KnowledgeStore) -> None:
     }
     assert rdf_edges == nx_edges
 
-
-def test_manifest_records_summary(store: KnowledgeStore) -> None:
-    manifest = json.loads((store.path / MANIFEST_FILE).read_text())
-    assert manifest["summary"] == stats.from_rdf(store.rdf)
