@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from graph.vocab import MKG, Confidence, Direction, Predicate
 from ingest.pipeline import KnowledgeBase, assemble, plan_sources
 from ingest.problems import Level, Problems, ValidationFailed
 from ingest.rdf_files import read_rdf
+from tests.canary import counting_server
 
 FORMATS = ["ntriples", "turtle", "nquads", "rdfxml", "jsonld"]
 
@@ -147,31 +146,11 @@ def test_a_syntax_error_names_its_line(tmp_path: Path) -> None:
     assert (error.code, error.line) == ("bad-rdf", 4)
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    requests: list[str] = []
-
-    def do_GET(self) -> None:  # noqa: N802
-        type(self).requests.append(self.path)
-        body = json.dumps({"@context": {"label": "http://www.w3.org/2000/01/rdf-schema#label"}})
-        self.send_response(200)
-        self.send_header("Content-Type", "application/ld+json")
-        self.end_headers()
-        self.wfile.write(body.encode())
-
-    def log_message(self, *args: object) -> None:
-        return None
-
-
 @pytest.fixture
 def context_server() -> Iterator[tuple[str, list[str]]]:
     """A real HTTP server on 127.0.0.1 serving a JSON-LD context, recording every request."""
-    _Recorder.requests = []
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/context.jsonld", _Recorder.requests
-    server.shutdown()
-    server.server_close()
+    with counting_server() as (base, requests):
+        yield base + "/context.jsonld", requests
 
 
 def remote_context_document(url: str) -> str:

@@ -4,10 +4,7 @@ problem naming the file, the line where the record starts, the field and the fix
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +16,7 @@ from ingest import tabular
 from ingest.pipeline import assemble, plan_sources
 from ingest.problems import Problem, Problems, ValidationFailed
 from server.cli.commands import main
+from tests.canary import counting_server
 
 COLUMNS = ("subject", "predicate", "object", "references", "confidence", "note")
 CELLS = ("PTGS2", "mediates_metastasis_to", "brain", "PMID:19421193", "medium")
@@ -228,39 +226,11 @@ def test_a_control_character_from_any_ingestor_is_refused(tmp_path: Path) -> Non
 # --------------------------------------------------------------------------- nothing is fetched
 
 
-class _Canary(http.server.BaseHTTPRequestHandler):
-    """Answers anything (a JSON-LD context, an entity's text) and counts the requests."""
-
-    requests: list[str] = []
-
-    def do_GET(self) -> None:  # noqa: N802
-        type(self).requests.append(self.path)
-        body = json.dumps({"@context": {"label": "http://www.w3.org/2000/01/rdf-schema#label"}})
-        self.send_response(200)
-        self.send_header("Content-Type", "application/ld+json")
-        self.end_headers()
-        self.wfile.write(body.encode())
-
-    def log_message(self, *args: object) -> None:
-        return None
-
-
 @pytest.fixture
 def canary() -> Iterator[tuple[str, list[str]]]:
     """A real HTTP server on 127.0.0.1 (a free port) counting every request it gets."""
-    _Canary.requests = []
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Canary)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    # The canary works: a request to it is counted (then forgotten).
-    with urllib.request.urlopen(base + "/probe", timeout=5) as answer:
-        assert answer.status == 200
-    assert _Canary.requests == ["/probe"]
-    _Canary.requests.clear()
-    yield base, _Canary.requests
-    server.shutdown()
-    server.server_close()
+    with counting_server() as (base, requests):
+        yield base, requests
 
 
 GENE_JSONLD = {
