@@ -16,8 +16,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pytest
@@ -139,42 +140,27 @@ class OxigraphServer:
         import shutil
         import subprocess
         import sys
-        import time
-        import urllib.request
 
         binary = Path(sys.executable).with_name("oxigraph")
         command = str(binary) if binary.exists() else shutil.which("oxigraph")
         if command is None:
             raise RuntimeError("`oxigraph` is not installed: pip install -e '.[test]'")
         self.log = location.with_suffix(".log")
-        for attempt in range(PORT_ATTEMPTS):
-            self.port = free_port()
-            self.base = f"http://127.0.0.1:{self.port}"
+
+        def launch(port: int) -> None:
+            self.port = port
+            self.base = f"http://127.0.0.1:{port}"
             self._log_handle = self.log.open("w")
             self.process = subprocess.Popen(
-                [command, "serve", "--location", str(location), "--bind",
-                 f"127.0.0.1:{self.port}"],
+                [command, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
                 stdout=self._log_handle,
                 stderr=subprocess.STDOUT,
             )
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    self._log_handle.close()
-                    log = self.log.read_text()
-                    if port_taken(log) and attempt + 1 < PORT_ATTEMPTS:
-                        break  # another process took the port since free_port(): next one
-                    raise RuntimeError(f"oxigraph serve exited: {log}")
-                try:
-                    with urllib.request.urlopen(self.base + "/query?query=ASK%7B%7D", timeout=2):
-                        return
-                except OSError:
-                    time.sleep(0.1)
-            else:
-                self.stop()
-                raise RuntimeError(
-                    f"oxigraph serve did not start in 30 s: {self.log.read_text()}"
-                )
+
+        start_on_a_free_port(
+            self, "oxigraph serve", launch,
+            lambda port: f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", timeout=30, pause=0.1,
+        )
 
     @property
     def settings(self) -> dict[str, str]:
@@ -278,6 +264,37 @@ def port_taken(log: str) -> bool:
     return "address already in use" in log.lower() or "addrinuse" in log.lower()
 
 
+def start_on_a_free_port(
+    server: Any, name: str, launch: Callable[[int], None], probe: Callable[[int], str],
+    *, timeout: float, pause: float,
+) -> None:
+    """Start ``server`` by ``launch(port)`` (which sets its ``process``, ``log`` and
+    ``_log_handle``) on a free port and wait until ``probe(port)`` answers; when another
+    process took the port in between, try another one (at most :data:`PORT_ATTEMPTS`)."""
+    import time
+    import urllib.request
+
+    for attempt in range(PORT_ATTEMPTS):
+        port = free_port()
+        launch(port)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if server.process.poll() is not None:
+                server._log_handle.close()
+                log = server.log.read_text()
+                if port_taken(log) and attempt + 1 < PORT_ATTEMPTS:
+                    break  # another process took the port since free_port(): next one
+                raise RuntimeError(f"{name} exited: {log}")
+            try:
+                with urllib.request.urlopen(probe(port), timeout=2):
+                    return
+            except OSError:
+                time.sleep(pause)
+        else:
+            server.stop()
+            raise RuntimeError(f"{name} did not start in {timeout:g} s: {server.log.read_text()}")
+
+
 class LiveServer:
     """A real `metakg serve` (Granian) process on 127.0.0.1, stopped at teardown."""
 
@@ -285,20 +302,18 @@ class LiveServer:
         import os
         import subprocess
         import sys
-        import time
-        import urllib.request
 
-        for attempt in range(PORT_ATTEMPTS):
-            self.port = free_port()
-            self.url = f"http://127.0.0.1:{self.port}"
+        def launch(port: int) -> None:
+            self.port = port
+            self.url = f"http://127.0.0.1:{port}"
             env = {
                 **os.environ,
                 "METAKG_STORE": str(store),
-                "METAKG_PORT": str(self.port),
+                "METAKG_PORT": str(port),
                 "METAKG_RATE_LIMIT": "off",
                 **{f"METAKG_{k.upper()}": str(v) for k, v in settings.items()},
             }
-            self.log = store.parent / f"server-{self.port}.log"
+            self.log = store.parent / f"server-{port}.log"
             self._log_handle = self.log.open("w")
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "server.cli", "serve"],
@@ -307,24 +322,11 @@ class LiveServer:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    self._log_handle.close()
-                    log = self.log.read_text()
-                    if port_taken(log) and attempt + 1 < PORT_ATTEMPTS:
-                        break  # another process took the port since free_port(): next one
-                    raise RuntimeError(f"metakg serve exited: {log}")
-                try:
-                    with urllib.request.urlopen(self.url + "/", timeout=2):
-                        return
-                except OSError:
-                    time.sleep(0.2)
-            else:
-                self.stop()
-                raise RuntimeError(
-                    f"metakg serve did not start in 60 s: {self.log.read_text()}"
-                )
+
+        start_on_a_free_port(
+            self, "metakg serve", launch, lambda port: f"http://127.0.0.1:{port}/",
+            timeout=60, pause=0.2,
+        )
 
     def stop(self) -> None:
         import os
