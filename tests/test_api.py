@@ -87,7 +87,8 @@ def test_unknown_and_misplaced_gene_names_are_404_saying_why(client: Any) -> Non
     assert "is an organ" in detail and f"{API}/organs/UBERON:0002048" in detail
 
 
-def test_an_ambiguous_gene_name_is_400_listing_the_candidates(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_an_ambiguous_gene_name_is_422_listing_the_candidates(tmp_path: Path) -> None:
     # With NCBI's synonyms, "p38" names both MAPK14 and MAPK1.
     kb = assemble(plan_sources([need(GENE_INFO)]))
     write_store(tmp_path / "store", kb.nodes, kb.edges, kb.hierarchy, sources=[], version="t")

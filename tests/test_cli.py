@@ -153,6 +153,7 @@ def test_references_command_regenerates_the_table(runner: CliRunner, tmp_path: P
     assert result.stdout == (data / "references.tsv").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_console_script(tmp_path: Path) -> None:
     beside = Path(sys.executable).parent / "metakg"
     exe = str(beside) if beside.exists() else shutil.which("metakg")

@@ -79,6 +79,7 @@ def store(two_builds: tuple[Path, str, str], tmp_path: Path) -> tuple[Path, str,
     return copy / "store", first, second
 
 
+@pytest.mark.slow
 def test_list_shows_both_builds_with_the_current_marked(
     two_builds: tuple[Path, str, str],
 ) -> None:

@@ -6,6 +6,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from server.http.app import create_app
 
 RUNAWAY = "SELECT (COUNT(*) AS ?c) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -38,6 +40,7 @@ def test_rate_limit_on_the_api_and_on_sparql(store_path: Path) -> None:
         app.extensions["metakg"].close()
 
 
+@pytest.mark.slow
 def test_a_full_query_pool_answers_503_with_retry_after(store_path: Path) -> None:
     app = create_app(
         {
