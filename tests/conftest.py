@@ -133,6 +133,31 @@ def model(graph: nx.MultiDiGraph) -> Model:
     return build_model(graph)
 
 
+
+@contextlib.contextmanager
+def lock_held_by_another_thread(path: Path) -> Iterator[None]:
+    """Hold the writer lock of ``path`` in another thread while the body runs (the lock is
+    re-entrant within a thread, so the body's own writes then meet a held lock)."""
+    import threading
+
+    from graph.store import writer_lock
+
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with writer_lock(path):
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(10), "the other thread did not get the lock"
+        yield
+    finally:
+        release.set()
+        holder.join()
+
 class OxigraphServer:
     """A real `oxigraph serve` process (PyPI package ``oxigraph``) on 127.0.0.1."""
 

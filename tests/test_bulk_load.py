@@ -13,13 +13,13 @@ from graph.exports import DatasetInfo, DirectoryOutput, create_exporter
 from graph.exports.rdf import DESCRIPTION_GRAPH, source_graph
 from graph.rdf import canonical_ntriples
 from graph.sinks import write_all
-from graph.store import MANIFEST_FILE, KnowledgeStore, StoreLocked, write_store, writer_lock
+from graph.store import MANIFEST_FILE, KnowledgeStore, StoreLocked, write_store
 from graph.vocab import RDF
 from ingest.bulk import load_into_store
 from ingest.bulk_files import plan
 from ingest.pipeline import KnowledgeBase
 from ingest.problems import Level, Problems, ValidationFailed
-from tests.conftest import OxigraphServer, tree_digest
+from tests.conftest import OxigraphServer, lock_held_by_another_thread, tree_digest
 from tests.test_ingest_rdf import context_server, remote_context_document  # noqa: F401
 
 STATEMENTS = f"SELECT (COUNT(?a) AS ?n) WHERE {{ GRAPH ?g {{ ?a a <{RDF}Statement> }} }}"
@@ -210,24 +210,9 @@ def test_chunks_keep_blank_nodes_and_line_numbers(store: Path, chunk_bytes: int)
 
 def test_a_second_writer_is_refused(store: Path, exported: Path) -> None:
     # The lock is re-entrant within one thread: another thread holds it here.
-    import threading
-
-    held, done = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with writer_lock(store):
-            held.set()
-            done.wait(10)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        assert held.wait(10)
+    with lock_held_by_another_thread(store):
         with pytest.raises(StoreLocked):
             _load(store, exported / "metakg.nt")
-    finally:
-        done.set()
-        holder.join()
 
 
 def test_a_remote_json_ld_context_is_refused_in_bulk_too(

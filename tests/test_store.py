@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -26,12 +25,11 @@ from graph.store import (
     StoreLocked,
     StoreMissing,
     write_store,
-    writer_lock,
 )
 from graph.vocab import RDF, Category, Predicate
 from ingest.pipeline import KnowledgeBase
 from server.settings import release_date
-from tests.conftest import tree_digest
+from tests.conftest import lock_held_by_another_thread, tree_digest
 
 
 def _build(kb: KnowledgeBase, path: Path) -> None:
@@ -111,22 +109,9 @@ def test_second_writer_is_refused_at_once(kb: KnowledgeBase, tmp_path: Path) -> 
     # The lock is re-entrant within a thread (tests/test_store_swap.py); another thread of
     # the same process is refused like another process.
     path = tmp_path / "store"
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with writer_lock(path):
-            held.set()
-            release.wait(10)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        assert held.wait(10)
+    with lock_held_by_another_thread(path):
         with pytest.raises(StoreLocked, match="another thread of this process is writing"):
             _build(kb, path)
-    finally:
-        release.set()
-        holder.join()
     assert not path.exists()
 
 

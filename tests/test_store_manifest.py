@@ -61,16 +61,22 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[st
     """(store, the user's file, its manifest) of `metakg build --source mine.tsv`."""
     folder = tmp_path_factory.mktemp("manifest")
     mine = folder / "mine.tsv"
-    mine.write_text(f"{HEADER}\n{ROW}\n", encoding="utf-8")
+    store, manifest = _build_with(folder, mine, ROW)
+    return store, mine, manifest
+
+
+def _build_with(folder: Path, source: Path, row: str) -> tuple[Path, dict[str, Any]]:
+    """`metakg build --source SOURCE` (SOURCE holding one ``row``) into FOLDER/store, with a
+    fixed SOURCE_DATE_EPOCH; the store and its manifest."""
+    source.write_text(f"{HEADER}\n{row}\n", encoding="utf-8")
     store = folder / "store"
     result = CliRunner().invoke(
         main,
-        ["build", "--store", str(store), "--source", str(mine)],
+        ["build", "--store", str(store), "--source", str(source)],
         env={"SOURCE_DATE_EPOCH": EPOCH, "METAKG_STORE": str(folder / "default")},
     )
     assert result.exit_code == 0, result.output
-    manifest = json.loads((store / MANIFEST_FILE).read_text(encoding="utf-8"))
-    return store, mine, manifest
+    return store, json.loads((store / MANIFEST_FILE).read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -117,15 +123,7 @@ def test_a_changed_input_changes_only_its_own_digest(
 ) -> None:
     _, mine, manifest = build
     other = tmp_path / "mine.tsv"
-    other.write_text(f"{HEADER}\n{ROW.replace('medium', 'low')}\n", encoding="utf-8")
-    store = tmp_path / "store"
-    result = CliRunner().invoke(
-        main,
-        ["build", "--store", str(store), "--source", str(other)],
-        env={"SOURCE_DATE_EPOCH": EPOCH, "METAKG_STORE": str(tmp_path / "default")},
-    )
-    assert result.exit_code == 0, result.output
-    again = json.loads((store / MANIFEST_FILE).read_text(encoding="utf-8"))
+    _, again = _build_with(tmp_path, other, ROW.replace("medium", "low"))
     assert again["sources"][0] == manifest["sources"][0]
     assert again["sources"][1]["sha256"] == _sha256_of_file(other)
     assert again["sources"][1]["sha256"] != manifest["sources"][1]["sha256"]
